@@ -1,0 +1,123 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Member, OutgoingMail
+
+CONTACT_PERMISSION = "members.view_contact_details"
+
+
+@admin.register(Member)
+class MemberAdmin(UserAdmin):
+    """Staff see members; only roles with `view_contact_details` (helpdesk) see e-mail
+    addresses, and only those with `suspend_member` (moderators) can suspend."""
+
+    list_display = ("username", "status", "gender", "date_joined", "last_login", "is_staff")
+    list_filter = ("status", "date_joined", "gender", "is_staff", "groups")
+    search_fields = ("username",)
+    ordering = ("-date_joined",)
+    readonly_fields = (
+        "public_id", "date_joined", "last_login", "closed_at", "confirmed_adult_at",
+        "terms_version", "terms_accepted_at", "privacy_version", "privacy_accepted_at",
+    )
+    actions = ["suspend", "reinstate"]
+    fieldsets = (
+        (None, {"fields": ("username", "password", "public_id")}),
+        (_("Member"), {"fields": ("email", "gender", "language", "status", "closed_at")}),
+        (
+            _("Acceptance"),
+            {
+                "fields": (
+                    "confirmed_adult_at", "terms_version", "terms_accepted_at",
+                    "privacy_version", "privacy_accepted_at",
+                )
+            },
+        ),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
+    )
+
+    def _sees_contact_details(self, request):
+        return request.user.has_perm(CONTACT_PERMISSION)
+
+    def get_list_display(self, request):
+        fields = super().get_list_display(request)
+        if self._sees_contact_details(request):
+            return (fields[0], "email", *fields[1:])
+        return fields
+
+    def get_search_fields(self, request):
+        if self._sees_contact_details(request):
+            return ("username", "email")
+        return self.search_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        member_fields = ["gender", "language", "status", "closed_at"]
+        if self._sees_contact_details(request):
+            member_fields.insert(0, "email")
+        return (
+            (None, {"fields": ("username", "public_id")}),
+            (_("Member"), {"fields": member_fields}),
+            (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        )
+
+    def has_suspend_permission(self, request):
+        return request.user.has_perm("members.suspend_member")
+
+    @admin.action(description=_("Suspend selected members"), permissions=["suspend"])
+    def suspend(self, request, queryset):
+        for member in queryset.exclude(status=Member.Status.SUSPENDED):
+            services.suspend_member(member=member)
+        self.message_user(request, _("The selected members are suspended."), messages.SUCCESS)
+
+    @admin.action(description=_("Reinstate selected members"), permissions=["suspend"])
+    def reinstate(self, request, queryset):
+        for member in queryset.filter(status=Member.Status.SUSPENDED):
+            services.reinstate_member(member=member)
+        self.message_user(request, _("The selected members are reinstated."), messages.SUCCESS)
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """Helpdesk: did a member's confirmation mail go out? The body is never shown (it may hold
+    a confirmation link) and mail can only be sent again, not written here."""
+
+    list_display = ("kind", "member", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "kind", "created_at")
+    search_fields = ("member__username",)
+    list_select_related = ("member",)
+    fields = ("kind", "member", "to", "subject", "status", "attempts", "created_at", "sent_at")
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("members.change_outgoingmail")
+
+    @admin.action(description=_("Send the selected mail again"), permissions=["resend"])
+    def send_again(self, request, queryset):
+        count = 0
+        for mail in queryset.exclude(status=OutgoingMail.Status.SENT):
+            services.resend_mail(mail=mail)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d mail queued again.", "%(count)d mails queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

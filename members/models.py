@@ -1,0 +1,131 @@
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .validators import username_validator
+
+
+def new_public_id() -> str:
+    """An opaque id for URLs: 128 random bits, never the database key."""
+    return secrets.token_urlsafe(16)
+
+
+class MemberManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class Member(AbstractUser):
+    class Gender(models.TextChoices):
+        WOMAN = "woman", _("Woman")
+        MAN = "man", _("Man")
+        NON_BINARY = "non_binary", _("Non-binary")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class Language(models.TextChoices):
+        DUTCH = "nl", "Nederlands"
+        ENGLISH = "en", "English"
+
+    username = models.CharField(
+        _("username"),
+        max_length=30,
+        unique=True,
+        validators=[username_validator],
+        help_text=_("3 to 30 letters, digits, or _ - ."),
+        error_messages={"unique": _("This username is already taken.")},
+    )
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.DUTCH
+    )
+    confirmed_adult_at = models.DateTimeField(_("confirmed 18 or older at"), null=True, blank=True)
+    terms_version = models.CharField(_("terms version accepted"), max_length=32, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
+    privacy_version = models.CharField(
+        _("privacy statement version accepted"), max_length=32, blank=True
+    )
+    privacy_accepted_at = models.DateTimeField(
+        _("privacy statement accepted at"), null=True, blank=True
+    )
+
+    objects = MemberManager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="member_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="member_email_ci_unique",
+                condition=~models.Q(email=""),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "closed", "suspended"]),
+                name="member_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["date_joined"], name="member_joined_idx")]
+        permissions = [
+            ("view_contact_details", _("Can see members' e-mail addresses")),
+            ("suspend_member", _("Can suspend and reinstate members")),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class OutgoingMail(models.Model):
+    """A mail the site must send. The row is written in the same transaction as the cause (a
+    sign-up, a password reset), so a Redis outage or a killed worker delays the mail but never
+    loses it: a periodic sweep re-enqueues rows that are not sent in time. Once sent, the body is
+    cleared (it may hold a confirmation or reset link) and only the bookkeeping remains."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_mail"
+    )
+    kind = models.CharField(_("kind"), max_length=100)
+    to = models.EmailField(_("to"), max_length=254)
+    from_email = models.CharField(max_length=254)
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outgoingmail_pending_idx")]
+
+    def __str__(self):
+        return f"{self.kind} ({self.get_status_display()})"

@@ -1,0 +1,124 @@
+"""How the members app's personal data is exported and erased (see privacy.registry)."""
+
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
+
+from privacy.registry import Basis, Category, register, register_no_personal_data
+
+from .models import Member, OutgoingMail
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+@register(Member, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT)
+class MemberData:
+    def export(self, member):
+        return [
+            {
+                "username": member.username,
+                "email": member.email,
+                "gender": member.gender,
+                "language": member.language,
+                "status": member.status,
+                "date_joined": _iso(member.date_joined),
+                "last_login": _iso(member.last_login),
+                "closed_at": _iso(member.closed_at),
+                "confirmed_adult_at": _iso(member.confirmed_adult_at),
+                "terms_version": member.terms_version,
+                "terms_accepted_at": _iso(member.terms_accepted_at),
+                "privacy_version": member.privacy_version,
+                "privacy_accepted_at": _iso(member.privacy_accepted_at),
+            }
+        ]
+
+    def erase(self, member):
+        Member.objects.filter(pk=member.pk).delete()
+
+
+@register(EmailAddress, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT)
+class EmailAddressData:
+    def export(self, member):
+        return [
+            {"email": a.email, "verified": a.verified, "primary": a.primary}
+            for a in EmailAddress.objects.filter(user=member)
+        ]
+
+    def erase(self, member):
+        EmailConfirmation.objects.filter(email_address__user=member).delete()
+        EmailAddress.objects.filter(user=member).delete()
+
+
+@register(
+    OutgoingMail, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT
+)
+class OutgoingMailData:
+    def export(self, member):
+        return [
+            {
+                "kind": m.kind,
+                "to": m.to,
+                "subject": m.subject,
+                "status": m.status,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in OutgoingMail.objects.filter(member=member)
+        ]
+
+    def erase(self, member):
+        OutgoingMail.objects.filter(member=member).delete()
+        # Mail to the address that never matched an account row (e.g. "already exists").
+        if member.email:
+            OutgoingMail.objects.filter(to__iexact=member.email).delete()
+
+
+@register(
+    UserSession, category=Category.NECESSARY, purpose="security", basis=Basis.LEGITIMATE_INTEREST
+)
+class UserSessionData:
+    def export(self, member):
+        return [
+            {
+                "ip": s.ip,
+                "user_agent": s.user_agent,
+                "created_at": _iso(s.created_at),
+                "last_seen_at": _iso(s.last_seen_at),
+            }
+            for s in UserSession.objects.filter(user=member)
+        ]
+
+    def erase(self, member):
+        for session in UserSession.objects.filter(user=member):
+            session.end()
+        UserSession.objects.filter(user=member).delete()
+
+
+@register(
+    Authenticator, category=Category.NECESSARY, purpose="security", basis=Basis.CONTRACT
+)
+class AuthenticatorData:
+    def export(self, member):
+        # The secrets themselves are not exported: they would let anyone with the file log in.
+        return [
+            {"type": a.type, "created_at": _iso(a.created_at), "last_used_at": _iso(a.last_used_at)}
+            for a in Authenticator.objects.filter(user=member)
+        ]
+
+    def erase(self, member):
+        Authenticator.objects.filter(user=member).delete()
+
+
+register_no_personal_data(
+    LogEntry, reason="Staff actions in admin: the author is staff, kept as the audit trail."
+)
+register_no_personal_data(
+    EmailConfirmation, reason="Erased with the member's e-mail addresses (EmailAddressData)."
+)
+register_no_personal_data(
+    Session, reason="Ended through the member's user sessions (UserSessionData)."
+)

@@ -1,0 +1,45 @@
+"""Staff roles and the permissions each needs for its work, and no more (SPEC R9.2).
+
+Later issues add their permissions here and a data migration that calls
+`sync_role_permissions` with a frozen copy of this map (a migration must not change when this
+file does). A test checks that the groups in the database match this map.
+"""
+
+ROLE_PERMISSIONS = {
+    # Moderators judge content and members' conduct; they never see contact details.
+    "Moderators": [
+        "members.view_member",
+        "members.suspend_member",
+    ],
+    # Helpdesk answers members' questions and privacy requests: contact details and mail.
+    "Helpdesk": [
+        "members.view_member",
+        "members.view_contact_details",
+        "members.view_outgoingmail",
+        "members.change_outgoingmail",
+    ],
+}
+
+
+def sync_role_permissions(apps, role_permissions):
+    """Makes each role group hold exactly the given permissions. Usable from a data migration: the
+    permissions of freshly migrated apps are created first (Django would only do that after
+    all migrations have run)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, codes in role_permissions.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        permissions = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

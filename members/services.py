@@ -1,0 +1,153 @@
+"""Writes that matter for accounts: queueing and sending mail, suspending members, creating staff."""
+
+import logging
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Member, OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+MAX_MAIL_ATTEMPTS = 10
+ROLE_GROUPS = {"moderator": "Moderators", "helpdesk": "Helpdesk"}
+
+
+def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingMail:
+    """Stores a rendered mail as a row and sends it by a Celery task once the transaction
+    commits. The row survives a broker outage; `sweep_outgoing_mail` picks it up again."""
+    html = ""
+    for content, mimetype in getattr(message, "alternatives", []) or []:
+        if mimetype == "text/html":
+            html = content
+    mail = OutgoingMail.objects.create(
+        member=member,
+        kind=kind[:100],
+        to=message.to[0],
+        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+        subject=message.subject[:255],
+        body_text=message.body,
+        body_html=html,
+    )
+    from .tasks import send_outgoing_mail
+
+    transaction.on_commit(lambda: send_outgoing_mail.delay(mail.pk))
+    return mail
+
+
+def send_queued_mail(*, mail_id: int) -> bool:
+    """Sends one queued mail. Idempotent: a mail already sent is not sent again. Returns
+    whether this call sent it."""
+    with transaction.atomic():
+        mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
+        if mail is None or mail.status != OutgoingMail.Status.PENDING:
+            return False
+        message = EmailMultiAlternatives(
+            subject=mail.subject, body=mail.body_text, from_email=mail.from_email, to=[mail.to]
+        )
+        if mail.body_html:
+            message.attach_alternative(mail.body_html, "text/html")
+        try:
+            message.send()
+        except Exception:
+            OutgoingMail.objects.filter(pk=mail.pk).update(
+                attempts=mail.attempts + 1,
+                status=(
+                    OutgoingMail.Status.FAILED
+                    if mail.attempts + 1 >= MAX_MAIL_ATTEMPTS
+                    else OutgoingMail.Status.PENDING
+                ),
+            )
+            logger.warning("mail.send_failed mail=%s kind=%s", mail.pk, mail.kind)
+            return False
+        # The body may hold a confirmation or reset link: it is not kept once sent.
+        mail.status = OutgoingMail.Status.SENT
+        mail.sent_at = timezone.now()
+        mail.attempts += 1
+        mail.body_text = ""
+        mail.body_html = ""
+        mail.save(update_fields=["status", "sent_at", "attempts", "body_text", "body_html"])
+    logger.info("mail.sent mail=%s kind=%s", mail.pk, mail.kind)
+    return True
+
+
+def unsent_mail_due(*, now=None):
+    """Pending mail written longer ago than the retry delay: its task was lost or failed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS)
+    return OutgoingMail.objects.filter(
+        status=OutgoingMail.Status.PENDING, created_at__lte=cutoff
+    ).order_by("created_at")
+
+
+def sweep_outgoing_mail(*, now=None, limit: int = 500) -> int:
+    """Re-enqueues mail that should have gone out by now. Returns how many were enqueued."""
+    from .tasks import send_outgoing_mail
+
+    ids = list(unsent_mail_due(now=now).values_list("pk", flat=True)[:limit])
+    for mail_id in ids:
+        send_outgoing_mail.delay(mail_id)
+    return len(ids)
+
+
+def resend_mail(*, mail: OutgoingMail) -> None:
+    """Helpdesk: a failed mail is tried again (its body is still there: it was never sent)."""
+    from .tasks import send_outgoing_mail
+
+    if mail.status == OutgoingMail.Status.SENT:
+        return
+    OutgoingMail.objects.filter(pk=mail.pk).update(status=OutgoingMail.Status.PENDING, attempts=0)
+    transaction.on_commit(lambda: send_outgoing_mail.delay(mail.pk))
+
+
+def suspend_member(*, member: Member) -> None:
+    """A suspended member cannot log in; their sessions end at once."""
+    with transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(
+            status=Member.Status.SUSPENDED, is_active=False
+        )
+        end_all_sessions(member=member)
+    logger.info("member.suspended member=%s", member.pk)
+
+
+def reinstate_member(*, member: Member) -> None:
+    Member.objects.filter(pk=member.pk, status=Member.Status.SUSPENDED).update(
+        status=Member.Status.ACTIVE, is_active=True
+    )
+    logger.info("member.reinstated member=%s", member.pk)
+
+
+def end_all_sessions(*, member: Member) -> None:
+    from allauth.usersessions.models import UserSession
+
+    for session in UserSession.objects.filter(user=member):
+        session.end()
+
+
+def create_staff_member(
+    *, username: str, email: str, password: str, role: str
+) -> Member:
+    """Creates a staff account with a verified e-mail address. `role` is `superuser`,
+    `moderator` or `helpdesk`; the member must set up two-factor at the first admin visit."""
+    if role not in {"superuser", *ROLE_GROUPS}:
+        raise ValueError(f"unknown role {role!r}")
+    with transaction.atomic():
+        member = Member(
+            username=username,
+            email=email,
+            is_staff=True,
+            is_superuser=role == "superuser",
+            confirmed_adult_at=timezone.now(),
+        )
+        member.set_password(password)
+        member.full_clean(exclude=["password"])
+        member.save()
+        EmailAddress.objects.create(user=member, email=email, verified=True, primary=True)
+        if role in ROLE_GROUPS:
+            member.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+    return member

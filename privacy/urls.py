@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "privacy"
+
+urlpatterns = [
+    path("", views.statement, name="statement"),
+    path("contact/", views.data_protection_officer, name="dpo"),
+]
