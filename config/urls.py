@@ -21,6 +21,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("privacy/", include("privacy.urls")),
+    path(
+        "accounts/confirm-email/<str:key>/",
+        member_views.confirm_email,
+        name="account_confirm_email",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

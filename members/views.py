@@ -1,3 +1,5 @@
+from allauth.account.views import ConfirmEmailView
+from django.http import Http404
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -13,3 +15,18 @@ def set_language(request):
     if request.user.is_authenticated and language in Member.Language.values:
         Member.objects.filter(pk=request.user.pk).update(language=language)
     return response
+
+
+class MemberConfirmEmailView(ConfirmEmailView):
+    """allauth's confirmation view, but a used, expired or wrong link that is posted gets the
+    page that explains how to get a new link (allauth answers such a post with a bare 404)."""
+
+    def post(self, *args, **kwargs):
+        try:
+            return super().post(*args, **kwargs)
+        except Http404:
+            self.object = None
+            return self.render_to_response(self.get_context_data(), status=400)
+
+
+confirm_email = MemberConfirmEmailView.as_view()

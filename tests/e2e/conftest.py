@@ -1,0 +1,124 @@
+"""Browser tests: Playwright's sync API driving Debian's chromium against pytest-django's
+live server. One browser per session, a fresh context (cookies, storage) per test."""
+
+import os
+import re
+
+import pytest
+
+# Playwright's sync API keeps an asyncio loop in this thread, so Django would refuse ORM calls
+# from the test with SynchronousOnlyOperation. The tests are synchronous; allow it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "Een-lang-wachtwoord-2026"
+LANGUAGES = ["nl", "en"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server's base URL, with the database the server thread sees."""
+    return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def _e2e_settings(settings):
+    # Many log-ins from 127.0.0.1 in one minute: rate limits are tested elsewhere.
+    settings.ACCOUNT_RATE_LIMITS = False
+
+
+@pytest.fixture
+def context_factory(browser, site):
+    contexts = []
+
+    def make(language=None, **kwargs):
+        kwargs.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(base_url=site, **kwargs)
+        context.set_default_timeout(10_000)
+        if language:
+            context.add_cookies([{"name": "django_language", "value": language, "url": site}])
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(context_factory) -> Page:
+    return context_factory().new_page()
+
+
+@pytest.fixture
+def en_page(context_factory) -> Page:
+    return context_factory(language="en").new_page()
+
+
+def make_member(username="sanne", email="sanne@example.org", password=PASSWORD, **extra):
+    """A member who finished sign-up: verified primary e-mail address, 18+ confirmed."""
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from members.models import Member
+
+    member = Member(
+        username=username,
+        email=email,
+        gender=Member.Gender.WOMAN,
+        confirmed_adult_at=timezone.now(),
+        **extra,
+    )
+    member.set_password(password)
+    member.save()
+    EmailAddress.objects.create(user=member, email=email, verified=True, primary=True)
+    return member
+
+
+@pytest.fixture
+def member(transactional_db):
+    return make_member()
+
+
+def log_in(page: Page, login: str, password: str = PASSWORD) -> None:
+    """Logs in through the site's form, the way a member does."""
+    page.goto("/accounts/login/")
+    page.fill("#id_login", login)
+    page.fill("#id_password", password)
+    page.locator("form:has(#id_login) [type=submit]").click()
+    page.wait_for_load_state()
+
+
+def expect_logged_in(page: Page) -> None:
+    expect(page.locator("form[action='/accounts/logout/'] button")).to_be_visible()
+
+
+def expect_logged_out(page: Page) -> None:
+    expect(page.locator("form[action='/accounts/logout/']")).to_have_count(0)
+    expect(page.locator(".site-nav a[href='/accounts/login/']")).to_be_visible()
+
+
+CONFIRM_URL = re.compile(r"https?://[^\s\"'<>]+(/accounts/confirm-email/[^\s\"'<>]+)")

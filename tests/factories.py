@@ -1,0 +1,42 @@
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from members.models import Member
+
+PASSWORD = "Een-lang-wachtwoord-2026"
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"member{n}")
+    email = factory.LazyAttribute(lambda m: f"{m.username}@example.org")
+    gender = Member.Gender.WOMAN
+    confirmed_adult_at = factory.LazyFunction(timezone.now)
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+def staff_member(role: str, *, with_totp: bool = True, **kwargs) -> Member:
+    """A staff member in the `Moderators` or `Helpdesk` group (or `superuser`), with two-factor
+    set up unless asked otherwise."""
+    member = MemberFactory(is_staff=True, is_superuser=role == "superuser", **kwargs)
+    if role != "superuser":
+        member.groups.add(Group.objects.get(name=role))
+    if with_totp:
+        TOTP.activate(member, generate_totp_secret())
+    return member
+
+
+def has_totp(member) -> bool:
+    return Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).exists()
