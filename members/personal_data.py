@@ -122,3 +122,9 @@ register_no_personal_data(
 register_no_personal_data(
     Session, reason="Ended through the member's user sessions (UserSessionData)."
 )
+register_no_personal_data(
+    Member.groups.through, reason="Staff role links: removed with the Member row."
+)
+register_no_personal_data(
+    Member.user_permissions.through, reason="Staff permission links: removed with the Member row."
+)

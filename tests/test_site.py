@@ -1,0 +1,137 @@
+"""The site around the accounts: pages, health, security headers, language, logging."""
+
+import logging
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from members.logging import scrub
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = ["/", "/terms/", "/privacy/", "/privacy/contact/", "/accounts/signup/",
+                "/accounts/login/", "/accounts/password/reset/"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_render_in_both_languages(client, path):
+    dutch = client.get(path)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(path)
+
+    assert dutch.status_code == english.status_code == 200
+    assert '<html lang="nl">' in dutch.content.decode()
+    assert '<html lang="en">' in english.content.decode()
+
+
+def test_privacy_statement_is_the_dutch_text_with_an_english_rendering(client):
+    """The nl version is the published statement (seeds/); en is its rendering; the DPO and
+    the Autoriteit Persoonsgegevens are named (R7.7, R9.4)."""
+    dutch = client.get("/privacy/").content.decode()
+    assert "Jupiter Media B.V." in dutch
+    assert "Autoriteit Persoonsgegevens" in dutch
+    assert settings.DPO_EMAIL in dutch
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/privacy/").content.decode()
+    assert "controller" in english.lower()
+    assert settings.DPO_EMAIL in english
+
+
+def test_dpo_page_names_the_officer_from_settings(client, settings):
+    settings.DPO_EMAIL = "fg@voorbeeld.nl"
+
+    assert "fg@voorbeeld.nl" in client.get("/privacy/contact/").content.decode()
+
+
+def test_language_switch_is_remembered_for_a_member(client, member):
+    client.force_login(member)
+
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.language == "en"
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_healthz_reports_database_and_redis(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    if settings.REDIS_URL:
+        assert body["checks"]["redis"] == "ok"
+
+
+def test_healthz_fails_when_redis_is_unreachable(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] == "error"
+
+
+def test_security_headers_and_csp(client):
+    response = client.get("/")
+
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_for_members_are_not_cached(client, member):
+    client.force_login(member)
+
+    response = client.get("/")
+
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_missing_page_is_a_plain_404(client):
+    response = client.get("/does-not-exist/")
+
+    assert response.status_code == 404
+    assert "Traceback" not in response.content.decode()
+
+
+@override_settings(DEBUG=False)
+def test_server_error_shows_a_plain_page_without_a_trace():
+    from django.test import Client
+
+    from config.views import server_error
+
+    response = server_error(Client().get("/").wsgi_request)
+    assert response.status_code == 500
+    assert "Traceback" not in response.content.decode()
+
+
+def test_log_lines_carry_no_email_addresses_passwords_or_newlines(client, member, caplog):
+    """SECURITY.md: log-ins are logged with the member id only."""
+    caplog.set_level(logging.INFO)
+
+    client.post("/accounts/login/", {"login": "alice@example.org", "password": "wrong-one-123"})
+    client.post("/accounts/login/", {"login": "alice", "password": PASSWORD})
+
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"login.ok member={member.pk}" in text
+    assert "login.failed" in text
+    assert "alice@example.org" not in text
+    assert "wrong-one-123" not in text and PASSWORD not in text
+
+
+def test_scrub_masks_addresses_and_escapes_newlines():
+    assert scrub("mail jan@example.org\nFAKE entry") == "mail [email]\\nFAKE entry"
+
+
+def test_log_filter_is_installed_on_the_handlers():
+    handler = logging.getLogger().handlers[0]
+    assert any(type(f).__name__ == "ScrubPersonalDataFilter" for f in handler.filters)
