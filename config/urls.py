@@ -14,6 +14,7 @@ admin.site.site_title = _("Staff")
 
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
+handler429 = "config.views.too_many_requests"
 
 urlpatterns = [
     path("", views.home, name="home"),

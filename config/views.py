@@ -55,3 +55,8 @@ def page_not_found(request, exception):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+def too_many_requests(request, exception=None):
+    """allauth's rate limits answer with this page (it looks up `handler429` in the URLconf)."""
+    return render(request, "429.html", status=429)

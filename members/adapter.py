@@ -39,7 +39,11 @@ class MemberAccountAdapter(DefaultAccountAdapter):
             if not getattr(message, "alternatives", None):
                 html = render_to_string(
                     "email/wrapper.html",
-                    {"subject": message.subject, "body": message.body, "site_name": settings.SITE_NAME},
+                    {
+                        "subject": message.subject,
+                        "body": message.body,
+                        "site_name": settings.SITE_NAME,
+                    },
                 )
                 message.attach_alternative(html, "text/html")
         queue_mail(

@@ -19,8 +19,15 @@ class MemberAdmin(UserAdmin):
     search_fields = ("username",)
     ordering = ("-date_joined",)
     readonly_fields = (
-        "public_id", "date_joined", "last_login", "closed_at", "confirmed_adult_at",
-        "terms_version", "terms_accepted_at", "privacy_version", "privacy_accepted_at",
+        "public_id",
+        "date_joined",
+        "last_login",
+        "closed_at",
+        "confirmed_adult_at",
+        "terms_version",
+        "terms_accepted_at",
+        "privacy_version",
+        "privacy_accepted_at",
     )
     actions = ["suspend", "reinstate"]
     fieldsets = (
@@ -30,8 +37,11 @@ class MemberAdmin(UserAdmin):
             _("Acceptance"),
             {
                 "fields": (
-                    "confirmed_adult_at", "terms_version", "terms_accepted_at",
-                    "privacy_version", "privacy_accepted_at",
+                    "confirmed_adult_at",
+                    "terms_version",
+                    "terms_accepted_at",
+                    "privacy_version",
+                    "privacy_accepted_at",
                 )
             },
         ),

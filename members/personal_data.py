@@ -53,9 +53,7 @@ class EmailAddressData:
         EmailAddress.objects.filter(user=member).delete()
 
 
-@register(
-    OutgoingMail, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT
-)
+@register(OutgoingMail, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT)
 class OutgoingMailData:
     def export(self, member):
         return [
@@ -98,9 +96,7 @@ class UserSessionData:
         UserSession.objects.filter(user=member).delete()
 
 
-@register(
-    Authenticator, category=Category.NECESSARY, purpose="security", basis=Basis.CONTRACT
-)
+@register(Authenticator, category=Category.NECESSARY, purpose="security", basis=Basis.CONTRACT)
 class AuthenticatorData:
     def export(self, member):
         # The secrets themselves are not exported: they would let anyone with the file log in.

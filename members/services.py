@@ -108,9 +108,7 @@ def resend_mail(*, mail: OutgoingMail) -> None:
 def suspend_member(*, member: Member) -> None:
     """A suspended member cannot log in; their sessions end at once."""
     with transaction.atomic():
-        Member.objects.filter(pk=member.pk).update(
-            status=Member.Status.SUSPENDED, is_active=False
-        )
+        Member.objects.filter(pk=member.pk).update(status=Member.Status.SUSPENDED, is_active=False)
         end_all_sessions(member=member)
     logger.info("member.suspended member=%s", member.pk)
 
@@ -129,9 +127,7 @@ def end_all_sessions(*, member: Member) -> None:
         session.end()
 
 
-def create_staff_member(
-    *, username: str, email: str, password: str, role: str
-) -> Member:
+def create_staff_member(*, username: str, email: str, password: str, role: str) -> Member:
     """Creates a staff account with a verified e-mail address. `role` is `superuser`,
     `moderator` or `helpdesk`; the member must set up two-factor at the first admin visit."""
     if role not in {"superuser", *ROLE_GROUPS}:

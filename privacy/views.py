@@ -4,7 +4,9 @@ from django.shortcuts import render
 
 def statement(request):
     """The privacy statement: the Dutch text as published, and its English rendering."""
-    return render(request, "privacy/statement.html", {"version": settings.PRIVACY_STATEMENT_VERSION})
+    return render(
+        request, "privacy/statement.html", {"version": settings.PRIVACY_STATEMENT_VERSION}
+    )
 
 
 def data_protection_officer(request):

@@ -1,5 +1,6 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from tests.factories import MemberFactory
 
@@ -10,9 +11,21 @@ def _no_rate_limits_unless_asked(settings, request):
     @pytest.mark.rate_limits. Others run without, so they cannot trip over each other."""
     if "rate_limits" not in request.keywords:
         settings.ACCOUNT_RATE_LIMITS = False
-    cache.clear()
+    clear_own_cache()
     yield
-    cache.clear()
+    clear_own_cache()
+
+
+def clear_own_cache():
+    """Clears this test process's cache keys only: with Redis, `cache.clear()` would flush the
+    whole database under the other pytest-xdist workers' feet."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client()
+        for key in client.scan_iter(match=f"{backend.key_prefix}:*"):
+            client.delete(key)
+    else:
+        backend.clear()
 
 
 @pytest.fixture

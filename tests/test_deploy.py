@@ -29,7 +29,11 @@ def test_check_deploy_passes_with_production_settings():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -38,8 +42,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = clean_env(DEBUG="0")
     env.pop("SECRET_KEY", None)
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
@@ -57,15 +65,19 @@ def test_embedded_sqlite_default_migrates_seeds_and_serves(tmp_path):
     env = clean_env(DEBUG="1", VAR_DIR=str(tmp_path))
     manage = [sys.executable, "manage.py"]
     for args in (["migrate", "--noinput"], ["seed_demo", "--members", "5"]):
-        result = subprocess.run(manage + args, cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            manage + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "db.sqlite3").exists()
 
     port = free_port()
     server = subprocess.Popen(
-        manage + ["runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        manage + ["runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         body = None

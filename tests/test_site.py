@@ -11,8 +11,15 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PAGES = ["/", "/terms/", "/privacy/", "/privacy/contact/", "/accounts/signup/",
-                "/accounts/login/", "/accounts/password/reset/"]
+PUBLIC_PAGES = [
+    "/",
+    "/terms/",
+    "/privacy/",
+    "/privacy/contact/",
+    "/accounts/signup/",
+    "/accounts/login/",
+    "/accounts/password/reset/",
+]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

@@ -56,6 +56,8 @@ def context_factory(browser, site):
 
     def make(language=None, **kwargs):
         kwargs.setdefault("viewport", {"width": 1280, "height": 900})
+        # A Dutch visitor unless a test says otherwise (Accept-Language decides without cookie).
+        kwargs.setdefault("locale", "nl-NL")
         context = browser.new_context(base_url=site, **kwargs)
         context.set_default_timeout(10_000)
         if language:
@@ -112,12 +114,21 @@ def log_in(page: Page, login: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+def reauthenticate_if_asked(page: Page, password: str = PASSWORD) -> None:
+    """allauth asks for the password again before two-factor settings change (even right after
+    logging in: only an explicit re-authentication counts)."""
+    if "/accounts/reauthenticate/" in page.url:
+        page.fill("#id_password", password)
+        page.locator("form:has(#id_password) [type=submit]").click()
+        page.wait_for_load_state()
+
+
 def expect_logged_in(page: Page) -> None:
-    expect(page.locator("form[action='/accounts/logout/'] button")).to_be_visible()
+    expect(page.locator(".site-nav form[action='/accounts/logout/'] button")).to_be_visible()
 
 
 def expect_logged_out(page: Page) -> None:
-    expect(page.locator("form[action='/accounts/logout/']")).to_have_count(0)
+    expect(page.locator(".site-nav form[action='/accounts/logout/']")).to_have_count(0)
     expect(page.locator(".site-nav a[href='/accounts/login/']")).to_be_visible()
 
 

@@ -43,7 +43,8 @@ def test_sweep_sends_mail_whose_task_was_lost(settings):
     """A mail row whose task never ran (Redis down, worker killed) goes out with the sweep."""
     lost = pending_mail()
     OutgoingMail.objects.filter(pk=lost.pk).update(
-        created_at=timezone.now() - timedelta(seconds=settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS + 1)
+        created_at=timezone.now()
+        - timedelta(seconds=settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS + 1)
     )
     fresh = pending_mail(to="fresh@example.org")
 

@@ -88,7 +88,10 @@ def test_no_login_before_confirmation_then_login_after(committing_client):
 
     response = committing_client.post(LOGIN_URL, {"login": "jan@example.org", "password": PASSWORD})
     assert response.status_code == 302
-    assert int(committing_client.session["_auth_user_id"]) == Member.objects.get(email="jan@example.org").pk
+    assert (
+        int(committing_client.session["_auth_user_id"])
+        == Member.objects.get(email="jan@example.org").pk
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +127,9 @@ def test_bad_input_returns_the_form_with_a_message(committing_client, overrides,
 def test_username_taken_in_another_case_is_refused(committing_client):
     MemberFactory(username="Jan_de-Vries.1")
 
-    response = committing_client.post(SIGNUP_URL, signup_data(username="JAN_DE-VRIES.1", email="x@example.org"))
+    response = committing_client.post(
+        SIGNUP_URL, signup_data(username="JAN_DE-VRIES.1", email="x@example.org")
+    )
 
     assert response.status_code == 200
     assert "username" in response.context["form"].errors

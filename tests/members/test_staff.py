@@ -96,8 +96,12 @@ def test_moderator_can_suspend_a_member(client):
 def test_helpdesk_sees_email_and_mail_but_cannot_suspend(client):
     target = MemberFactory(username="target", email="findme@example.org")
     OutgoingMail.objects.create(
-        member=target, kind="email_confirmation_signup", to=target.email, from_email="x@y.z",
-        subject="Bevestig", body_text="link",
+        member=target,
+        kind="email_confirmation_signup",
+        to=target.email,
+        from_email="x@y.z",
+        subject="Bevestig",
+        body_text="link",
     )
     client.force_login(staff_member("Helpdesk"))
 
@@ -115,8 +119,12 @@ def test_helpdesk_sees_email_and_mail_but_cannot_suspend(client):
 def test_helpdesk_never_sees_mail_bodies(client):
     target = MemberFactory(username="target")
     mail = OutgoingMail.objects.create(
-        member=target, kind="password_reset_key", to=target.email, from_email="x@y.z",
-        subject="Reset", body_text="https://site/reset/SECRET-TOKEN/",
+        member=target,
+        kind="password_reset_key",
+        to=target.email,
+        from_email="x@y.z",
+        subject="Reset",
+        body_text="https://site/reset/SECRET-TOKEN/",
     )
     client.force_login(staff_member("Helpdesk"))
 

@@ -34,7 +34,9 @@ def test_every_model_holding_member_data_is_declared():
 
 def test_the_walk_does_find_member_models():
     """The walk above would notice a new model: it sees the ones we know of."""
-    labels = {m._meta.label for m in apps.get_models(include_auto_created=True) if references_member(m)}
+    labels = {
+        m._meta.label for m in apps.get_models(include_auto_created=True) if references_member(m)
+    }
     assert {"members.Member", "members.OutgoingMail", "account.EmailAddress"} <= labels
 
 
@@ -44,8 +46,12 @@ def test_registering_needs_export_and_erase():
             return []
 
     with pytest.raises(TypeError):
-        registry.register(models.Model, category=registry.Category.NECESSARY, purpose="x",
-                          basis=registry.Basis.CONTRACT)(Incomplete)
+        registry.register(
+            models.Model,
+            category=registry.Category.NECESSARY,
+            purpose="x",
+            basis=registry.Basis.CONTRACT,
+        )(Incomplete)
 
 
 def test_every_entry_has_a_category_and_basis():

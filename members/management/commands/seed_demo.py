@@ -81,10 +81,7 @@ def seed_members(*, count: int, seed: int = 2026) -> int:
             if not all(m.pk for m in members):  # SQLite before returning ids: fetch them
                 members = list(Member.objects.filter(username__in=names))
             EmailAddress.objects.bulk_create(
-                [
-                    EmailAddress(user=m, email=m.email, verified=True, primary=True)
-                    for m in members
-                ],
+                [EmailAddress(user=m, email=m.email, verified=True, primary=True) for m in members],
                 batch_size=BATCH,
             )
         created += len(names)
