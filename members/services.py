@@ -1,4 +1,4 @@
-"""Writes that matter for accounts: queueing and sending mail, suspending members, creating staff."""
+"""Writes that matter for accounts: queueing and sending mail, suspending, creating staff."""
 
 import logging
 from datetime import timedelta
