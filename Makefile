@@ -37,7 +37,7 @@ lint: $(STAMP)
 
 # Dutch translations: edit locale/nl/LC_MESSAGES/django.po, then `make messages`.
 messages: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py makemessages -l nl -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py makemessages -l nl -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 bench: $(STAMP)
