@@ -142,3 +142,18 @@ def test_scrub_masks_addresses_and_escapes_newlines():
 def test_log_filter_is_installed_on_the_handlers():
     handler = logging.getLogger().handlers[0]
     assert any(type(f).__name__ == "ScrubPersonalDataFilter" for f in handler.filters)
+
+
+def test_site_is_dutch_even_for_an_english_browser(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert '<html lang="nl">' in response.content.decode()
+    assert response.headers["Content-Language"] == "nl"
+
+
+def test_member_gets_their_saved_language_on_a_new_device(client, member):
+    member.language = "en"
+    member.save()
+    client.force_login(member)
+
+    assert '<html lang="en">' in client.get("/").content.decode()
