@@ -1,16 +1,14 @@
 """Browser tests: Playwright's sync API driving Debian's chromium against pytest-django's
-live server. One browser per session, a fresh context (cookies, storage) per test."""
+live server. One browser for the package, a fresh context (cookies, storage) per test.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/datingsite pytest tests/e2e -p no:xdist
+"""
 
 import os
 import re
 
 import pytest
-
-# Playwright's sync API keeps an asyncio loop in this thread, so Django would refuse ORM calls
-# from the test with SynchronousOnlyOperation. The tests are synchronous; allow it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,16 +24,27 @@ PASSWORD = "Een-lang-wachtwoord-2026"
 LANGUAGES = ["nl", "en"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One chromium for all of tests/e2e (when they run one after another, as pytest-django
+    orders them: that is once per test session).
+
+    While Playwright's sync API is alive, its asyncio loop counts as running in this thread, so
+    Django refuses ORM calls (SynchronousOnlyOperation) in the tests and in the database
+    fixtures. DJANGO_ALLOW_ASYNC_UNSAFE allows them, but only for as long as the browser lives:
+    set at import time it would leak into the rest of the session, where `manage.py check
+    --deploy` in a subprocess rightly fails on it (async.E001). That is also why the scope is
+    the package, not the session: other tests must not run with the loop still "running"."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
 
 
 @pytest.fixture
@@ -56,7 +65,7 @@ def context_factory(browser, site):
 
     def make(language=None, **kwargs):
         kwargs.setdefault("viewport", {"width": 1280, "height": 900})
-        # A Dutch visitor unless a test says otherwise (Accept-Language decides without cookie).
+        # A Dutch visitor's browser unless a test says otherwise.
         kwargs.setdefault("locale", "nl-NL")
         context = browser.new_context(base_url=site, **kwargs)
         context.set_default_timeout(10_000)
@@ -73,11 +82,6 @@ def context_factory(browser, site):
 @pytest.fixture
 def page(context_factory) -> Page:
     return context_factory().new_page()
-
-
-@pytest.fixture
-def en_page(context_factory) -> Page:
-    return context_factory(language="en").new_page()
 
 
 def make_member(username="sanne", email="sanne@example.org", password=PASSWORD, **extra):
@@ -101,7 +105,7 @@ def make_member(username="sanne", email="sanne@example.org", password=PASSWORD, 
 
 
 @pytest.fixture
-def member(transactional_db):
+def verified_member(transactional_db):
     return make_member()
 
 
@@ -110,8 +114,8 @@ def log_in(page: Page, login: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_login", login)
     page.fill("#id_password", password)
-    page.locator("form:has(#id_login) [type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form:has(#id_login) [type=submit]").click()
 
 
 def reauthenticate_if_asked(page: Page, password: str = PASSWORD) -> None:
@@ -119,8 +123,8 @@ def reauthenticate_if_asked(page: Page, password: str = PASSWORD) -> None:
     logging in: only an explicit re-authentication counts)."""
     if "/accounts/reauthenticate/" in page.url:
         page.fill("#id_password", password)
-        page.locator("form:has(#id_password) [type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("form:has(#id_password) [type=submit]").click()
 
 
 def expect_logged_in(page: Page) -> None:

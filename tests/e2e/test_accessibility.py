@@ -68,7 +68,9 @@ def field_descriptions(page: Page) -> dict[str, str]:
     descriptions = {}
     for field in page.evaluate(DESCRIPTIONS):
         for part in field["parts"]:
-            assert part["text"], f"#{field['field']} is described by an empty or missing #{part['id']}"
+            assert part["text"], (
+                f"#{field['field']} is described by an empty or missing #{part['id']}"
+            )
         descriptions[field["field"]] = " ".join(part["text"] for part in field["parts"])
     return descriptions
 
@@ -96,16 +98,22 @@ def test_signup_with_errors_is_accessible(context_factory, language):
     # meet when a browser's own validation is off or bypassed.
     form.evaluate("f => { f.noValidate = true; }")
     page.fill("#id_password1", "kort")
-    form.locator("[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("[type=submit]").click()
     assert page.url.endswith("/accounts/signup/")
     expect(page.locator(".errorlist").first).to_be_visible()
     assert page.locator(".errorlist").count() >= 4
     assert_accessible(page)
     descriptions = field_descriptions(page)
     # Each field with an error has its message in its description.
-    for field in ["id_username", "id_email", "id_gender", "id_password1", "id_adult",
-                  "id_accept_terms"]:
+    for field in [
+        "id_username",
+        "id_email",
+        "id_gender",
+        "id_password1",
+        "id_adult",
+        "id_accept_terms",
+    ]:
         error = page.locator(f"#{field}_error").inner_text().strip()
         assert error and error in descriptions.get(field, ""), (field, descriptions)
     assert "10" in descriptions["id_password1"], "the password rules are not announced"
@@ -132,10 +140,10 @@ def test_404_page_is_accessible(context_factory, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_member_pages_are_accessible(context_factory, member, language):
+def test_member_pages_are_accessible(context_factory, verified_member, language):
     """All account pages in one test: logging in (Argon2, through the form) is the slow part."""
     page = context_factory(language=language).new_page()
-    log_in(page, member.username)
+    log_in(page, verified_member.username)
     expect_logged_in(page)
     problems = []
     for path in MEMBER_PAGES:
@@ -157,7 +165,9 @@ def test_member_pages_are_accessible(context_factory, member, language):
 def test_page_reflows_without_horizontal_scroll(context_factory, path, width):
     """640 CSS px is a 1280 px window at 200% zoom; 320 CSS px is WCAG 1.4.10's reflow width
     (400%). Nothing may need scrolling sideways."""
-    page = context_factory(viewport={"width": width, "height": 480}, device_scale_factor=2).new_page()
+    page = context_factory(
+        viewport={"width": width, "height": 480}, device_scale_factor=2
+    ).new_page()
     page.goto(path)
     sizes = page.evaluate(
         "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"

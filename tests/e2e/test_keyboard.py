@@ -45,8 +45,15 @@ def test_signup_page_by_keyboard(context_factory, language):
              .filter(e => e.type !== 'hidden' && !e.disabled)
              .map(e => e.id || e.name || e.type)"""
     )
-    assert {"id_username", "id_email", "id_gender", "id_password1", "id_password2",
-            "id_adult", "id_accept_terms"} <= set(controls), controls
+    assert {
+        "id_username",
+        "id_email",
+        "id_gender",
+        "id_password1",
+        "id_password2",
+        "id_adult",
+        "id_accept_terms",
+    } <= set(controls), controls
 
     # The very first Tab lands on the skip link, which then shows on screen.
     page.keyboard.press("Tab")
@@ -98,10 +105,10 @@ def test_header_and_footer_by_keyboard(page: Page):
     assert seen == focusable, f"Tab visited {seen} of {focusable} focusable elements"
 
 
-def test_totp_secret_can_be_reached_and_copied_by_keyboard(page: Page, member):
+def test_totp_secret_can_be_reached_and_copied_by_keyboard(page: Page, verified_member):
     """Who cannot scan the QR code types or copies the secret: it must be focusable and
     selectable, so read-only rather than disabled."""
-    log_in(page, member.username)
+    log_in(page, verified_member.username)
     page.goto("/accounts/2fa/totp/activate/")
     reauthenticate_if_asked(page)
     secret = page.locator("#authenticator_secret")
