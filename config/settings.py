@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "members.middleware.StaffTwoFactorMiddleware",
     "members.middleware.NoStoreForMembersMiddleware",
+    "members.middleware.LastActiveMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -200,6 +201,19 @@ USERSESSIONS_TRACK_ACTIVITY = True
 TERMS_VERSION = "2026-11"
 PRIVACY_STATEMENT_VERSION = "2026-11"
 
+# Authenticated encryption at rest for special-category data and message text (Fernet).
+# FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys, newest first (MultiFernet: old keys
+# still decrypt, so keys rotate by prepending a new one). Without it (dev, tests) a key is
+# derived from SECRET_KEY; production must set it.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS and not (DEBUG or TESTING):
+    raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS (comma-separated Fernet keys).")
+
+# Photos (issue 3): at most this many per member, this big, this many pixels.
+PHOTO_MAX_PER_MEMBER = 12
+PHOTO_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
@@ -215,6 +229,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Members' photos: no base URL, never served from a public path.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "private"), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("privacy/", include("privacy.urls")),
+    path("", include("profiles.urls")),
     path(
         "accounts/confirm-email/<str:key>/",
         member_views.confirm_email,

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -68,3 +71,26 @@ class SiteLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+LAST_ACTIVE_RESOLUTION = timedelta(minutes=5)
+
+
+class LastActiveMiddleware:
+    """Keeps `Member.last_active_at` to within five minutes, with at most one conditional
+    UPDATE per member per five minutes (others see it only as a coarse range)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = timezone.now()
+            if user.last_active_at is None or now - user.last_active_at > LAST_ACTIVE_RESOLUTION:
+                type(user).objects.filter(pk=user.pk).filter(
+                    Q(last_active_at__isnull=True)
+                    | Q(last_active_at__lt=now - LAST_ACTIVE_RESOLUTION)
+                ).update(last_active_at=now)
+                user.last_active_at = now
+        return self.get_response(request)

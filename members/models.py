@@ -62,6 +62,10 @@ class Member(AbstractUser):
     privacy_accepted_at = models.DateTimeField(
         _("privacy statement accepted at"), null=True, blank=True
     )
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True, db_index=True)
+    # Set by the privacy work (R7.4 restriction): while true the member is left out of search,
+    # suggestions and matching. Every such feature honours it.
+    processing_restricted = models.BooleanField(_("processing restricted"), default=False)
 
     objects = MemberManager()
 
@@ -92,6 +96,11 @@ class Member(AbstractUser):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def is_findable(self) -> bool:
+        """May others find and see this member at all (search, suggestions, profile page)?"""
+        return self.status == self.Status.ACTIVE and self.is_active and not self.processing_restricted
 
 
 class OutgoingMail(models.Model):

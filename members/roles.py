@@ -10,6 +10,8 @@ ROLE_PERMISSIONS = {
     "Moderators": [
         "members.view_member",
         "members.suspend_member",
+        "profiles.view_photo",
+        "profiles.review_photo",
     ],
     # Helpdesk answers members' questions and privacy requests: contact details and mail.
     "Helpdesk": [

@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProfilesConfig(AppConfig):
     name = "profiles"
+    verbose_name = _("Profiles")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (consent withdrawal erases sexual preferences)

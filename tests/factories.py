@@ -40,3 +40,24 @@ def staff_member(role: str, *, with_totp: bool = True, **kwargs) -> Member:
 
 def has_totp(member) -> bool:
     return Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).exists()
+
+
+def make_profile(member, **fields):
+    """A profile for `member` with the given fields (place by name: place="Utrecht")."""
+    from profiles.models import Place, Profile
+
+    place = fields.pop("place", None)
+    if isinstance(place, str):
+        place = Place.objects.filter(name=place).order_by("-population").first()
+    interests = fields.pop("interests", [])
+    profile, _ = Profile.objects.get_or_create(member=member)
+    for key, value in fields.items():
+        setattr(profile, key, value)
+    if place is not None:
+        profile.place = place
+        profile.latitude = place.latitude
+        profile.longitude = place.longitude
+    profile.save()
+    if interests:
+        profile.interests.set(interests)
+    return profile
