@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.db.models import Q
@@ -88,7 +89,7 @@ class LastActiveMiddleware:
         if user is not None and user.is_authenticated:
             now = timezone.now()
             if user.last_active_at is None or now - user.last_active_at > LAST_ACTIVE_RESOLUTION:
-                type(user).objects.filter(pk=user.pk).filter(
+                get_user_model().objects.filter(pk=user.pk).filter(
                     Q(last_active_at__isnull=True)
                     | Q(last_active_at__lt=now - LAST_ACTIVE_RESOLUTION)
                 ).update(last_active_at=now)

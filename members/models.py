@@ -100,7 +100,9 @@ class Member(AbstractUser):
     @property
     def is_findable(self) -> bool:
         """May others find and see this member at all (search, suggestions, profile page)?"""
-        return self.status == self.Status.ACTIVE and self.is_active and not self.processing_restricted
+        return (
+            self.status == self.Status.ACTIVE and self.is_active and not self.processing_restricted
+        )
 
 
 class OutgoingMail(models.Model):

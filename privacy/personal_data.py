@@ -2,7 +2,9 @@ from .models import ConsentRecord
 from .registry import Basis, Category, register
 
 
-@register(ConsentRecord, category=Category.NECESSARY, purpose="consent", basis=Basis.LEGAL_OBLIGATION)
+@register(
+    ConsentRecord, category=Category.NECESSARY, purpose="consent", basis=Basis.LEGAL_OBLIGATION
+)
 class ConsentRecordData:
     def export(self, member):
         return [

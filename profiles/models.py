@@ -112,8 +112,12 @@ class Profile(models.Model):
     )
     birth_date = models.DateField(_("date of birth"), null=True, blank=True, db_index=True)
     place = models.ForeignKey(
-        Place, verbose_name=_("place of residence"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        Place,
+        verbose_name=_("place of residence"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Coordinates of the place centre, copied for fast distance filters; never shown.
     latitude = models.FloatField(null=True, blank=True)
@@ -123,15 +127,18 @@ class Profile(models.Model):
     seeks_non_binary = models.BooleanField(_("non-binary people"), default=False)
     seeks_other = models.BooleanField(_("other"), default=False)
     age_min = models.PositiveSmallIntegerField(
-        _("from age"), default=MIN_AGE,
+        _("from age"),
+        default=MIN_AGE,
         validators=[MinValueValidator(MIN_AGE), MaxValueValidator(MAX_AGE)],
     )
     age_max = models.PositiveSmallIntegerField(
-        _("to age"), default=MAX_AGE,
+        _("to age"),
+        default=MAX_AGE,
         validators=[MinValueValidator(MIN_AGE), MaxValueValidator(MAX_AGE)],
     )
     max_distance_km = models.PositiveSmallIntegerField(
-        _("maximum distance (km)"), default=50,
+        _("maximum distance (km)"),
+        default=50,
         validators=[MinValueValidator(MIN_DISTANCE_KM), MaxValueValidator(MAX_DISTANCE_KM)],
     )
     relationship_type = models.CharField(
@@ -139,7 +146,9 @@ class Profile(models.Model):
     )
     interests = models.ManyToManyField(Interest, verbose_name=_("interests"), blank=True)
     free_tags = models.JSONField(_("own tags"), default=list, blank=True)
-    hidden_from_search = models.BooleanField(_("hide me from search and suggestions"), default=False)
+    hidden_from_search = models.BooleanField(
+        _("hide me from search and suggestions"), default=False
+    )
     # Special category: a Fernet token of a JSON list of SexualPreference values; empty without
     # consent. Never used in search (it cannot be queried, by design).
     sexual_preferences_encrypted = models.TextField(blank=True, default="")
@@ -150,9 +159,12 @@ class Profile(models.Model):
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
         constraints = [
-            models.CheckConstraint(condition=Q(age_min__lte=F("age_max")), name="profile_age_range"),
             models.CheckConstraint(
-                condition=Q(age_min__gte=MIN_AGE) & Q(age_max__lte=MAX_AGE), name="profile_age_bounds"
+                condition=Q(age_min__lte=F("age_max")), name="profile_age_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min__gte=MIN_AGE) & Q(age_max__lte=MAX_AGE),
+                name="profile_age_bounds",
             ),
             models.CheckConstraint(
                 condition=Q(max_distance_km__gte=MIN_DISTANCE_KM)
@@ -172,8 +184,10 @@ class Profile(models.Model):
     @property
     def sought_genders(self) -> list[str]:
         pairs = [
-            (self.seeks_women, "woman"), (self.seeks_men, "man"),
-            (self.seeks_non_binary, "non_binary"), (self.seeks_other, "other"),
+            (self.seeks_women, "woman"),
+            (self.seeks_men, "man"),
+            (self.seeks_non_binary, "non_binary"),
+            (self.seeks_other, "other"),
         ]
         return [gender for wanted, gender in pairs if wanted]
 
@@ -185,7 +199,11 @@ class Profile(models.Model):
 
 
 def age_on(birth_date: date, today: date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 class Photo(models.Model):
@@ -212,8 +230,12 @@ class Photo(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("reviewed by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
 
     class Meta:

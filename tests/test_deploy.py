@@ -26,6 +26,7 @@ def test_check_deploy_passes_with_production_settings():
         ALLOWED_HOSTS="dating.example.nl",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         SECURE_PROXY_SSL_HEADER="1",
+        FIELD_ENCRYPTION_KEYS="kZ0rQ6t9H4m0zH6b2cQj0m8Yk3Yc7m3x9L1bq6Vv0hE=",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -157,3 +157,21 @@ def test_member_gets_their_saved_language_on_a_new_device(client, member):
     client.force_login(member)
 
     assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_last_active_is_kept_with_one_update_per_five_minutes(
+    client, member, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(member)
+    client.get("/")
+    member.refresh_from_db()
+    first = member.last_active_at
+    assert first is not None and timezone.now() - first < timedelta(seconds=5)
+
+    client.get("/")
+    member.refresh_from_db()
+    assert member.last_active_at == first  # within five minutes: not written again
