@@ -272,6 +272,9 @@ class Favourite(models.Model):
             models.CheckConstraint(condition=~Q(member=F("target")), name="favourite_not_self"),
         ]
 
+    def __str__(self):
+        return f"favourite {self.member_id} -> {self.target_id}"
+
 
 class Block(models.Model):
     blocker = models.ForeignKey(
@@ -290,3 +293,6 @@ class Block(models.Model):
             models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
             models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),
         ]
+
+    def __str__(self):
+        return f"block {self.blocker_id} -> {self.blocked_id}"
