@@ -2,10 +2,11 @@
 figures read as ratios on whatever machine runs them.
 
 Uses DATABASE_URL (default: PostgreSQL on 127.0.0.1, database `datingsite_bench`, dropped and
-made anew) and BENCH_MEMBERS (default 100000).
+made anew unless BENCH_REUSE=1) and BENCH_MEMBERS (default 100000).
 """
 
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -14,11 +15,12 @@ import time
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/datingsite_bench")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 
 
 def recreate_database():
     url = os.environ["DATABASE_URL"]
-    if not url.startswith("postgres"):
+    if not url.startswith("postgres") or os.environ.get("BENCH_REUSE") == "1":
         return
     name = url.rsplit("/", 1)[1]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
@@ -42,6 +44,33 @@ def timed(func, repeat=1):
     return times
 
 
+def ms(values, q=None):
+    values = sorted(values)
+    if q is None:
+        return statistics.median(values) * 1000
+    return values[min(len(values) - 1, int(len(values) * q))] * 1000
+
+
+def measure_page(client, urls, label, bare_median):
+    """Median and 95th percentile server time, and queries per page, over REQUESTS GETs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times, queries = [], []
+    for i in range(REQUESTS):
+        url = urls[i % len(urls)]
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+        queries.append(len(ctx.captured_queries))
+    print(
+        f"{label:<28} median {ms(times):7.1f} ms  p95 {ms(times, 0.95):7.1f} ms  "
+        f"({ms(times) / bare_median:5.0f}x bare)  queries/page {min(queries)}-{max(queries)}"
+    )
+
+
 def main():
     members = int(os.environ.get("BENCH_MEMBERS", "100000"))
     recreate_database()
@@ -57,20 +86,50 @@ def main():
     from django.urls import path
 
     import config.urls
+    from members.models import Member
 
     config.urls.urlpatterns.append(path("bench-bare/", lambda request: HttpResponse("ok")))
     client = Client()
-    bare = timed(lambda: client.get("/bench-bare/"), repeat=300)
-    home = timed(lambda: client.get("/"), repeat=300)
-    login = timed(lambda: client.get("/accounts/login/"), repeat=300)
-
-    def ms(values):
-        return statistics.median(values) * 1000
+    bare = timed(lambda: client.get("/bench-bare/"), repeat=REQUESTS)
+    home = timed(lambda: client.get("/"), repeat=REQUESTS)
+    login = timed(lambda: client.get("/accounts/login/"), repeat=REQUESTS)
+    bare_median = ms(bare)
 
     print(f"seed_demo --members {members}: {seed:.1f} s (re-run, nothing to add: {reseed:.1f} s)")
-    print(f"bare view:     {ms(bare):.2f} ms median")
-    print(f"home page:     {ms(home):.2f} ms median ({ms(home) / ms(bare):.1f}x bare)")
-    print(f"log-in page:   {ms(login):.2f} ms median ({ms(login) / ms(bare):.1f}x bare)")
+    print(f"{'bare view':<28} median {bare_median:7.2f} ms")
+    print(
+        f"{'home page (anonymous)':<28} median {ms(home):7.2f} ms  ({ms(home) / bare_median:.1f}x bare)"
+    )
+    print(f"{'log-in page':<28} median {ms(login):7.2f} ms  ({ms(login) / bare_median:.1f}x bare)")
+
+    rng = random.Random(7)
+    member = (
+        Member.objects.filter(
+            username__startswith="demo_",
+            profile__place__population__gt=100000,
+            profile__seeks_women=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    client.force_login(member)
+    searches = [
+        f"/search/?age_min={a}&age_max={a + rng.randint(5, 20)}&distance={d}&sort={s}"
+        for a, d, s in (
+            (
+                rng.randint(18, 60),
+                rng.choice([10, 25, 50, 100]),
+                rng.choice(["active", "new", "distance"]),
+            )
+            for _ in range(20)
+        )
+    ]
+    measure_page(client, searches, "search (20 per page)", bare_median)
+    measure_page(
+        client, [f"/search/?page={p}" for p in range(1, 6)], "search, pages 1-5", bare_median
+    )
+    measure_page(client, ["/suggestions/"], "suggestions", bare_median)
+    measure_page(client, ["/"], "home with suggestions", bare_median)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 
 import random
 from datetime import timedelta
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -37,6 +39,17 @@ class Command(BaseCommand):
         if count < 0:
             raise CommandError("--members must be 0 or more")
         created = seed_members(count=count)
+        # Other apps add their demo data in their own `demo_data.py` (a `seed_demo(members=)`
+        # function), in INSTALLED_APPS order; members imports none of them.
+        for app_config in apps.get_app_configs():
+            try:
+                module = import_module(f"{app_config.name}.demo_data")
+            except ModuleNotFoundError as error:
+                if error.name != f"{app_config.name}.demo_data":
+                    raise
+                continue
+            summary = module.seed_demo(members=Member.objects.filter(username__startswith="demo_"))
+            self.stdout.write(f"{app_config.label}: {summary}")
         self.stdout.write(
             f"Demo members: {count} wanted, {created} created. Log in as {demo_username(1)} "
             f"(or any demo_NNNNNN) with password {DEMO_PASSWORD}"
@@ -68,6 +81,7 @@ def seed_members(*, count: int, seed: int = 2026) -> int:
                         gender=rng.choice(genders),
                         language=rng.choice(["nl", "nl", "en"]),
                         date_joined=now - timedelta(days=rng.randint(0, 730)),
+                        last_active_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 60)),
                         confirmed_adult_at=now,
                         terms_version=settings.TERMS_VERSION,
                         terms_accepted_at=now,
