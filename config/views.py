@@ -7,11 +7,17 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from profiles.discovery_views import top_suggestions
+
 logger = logging.getLogger(__name__)
 
 
 def home(request):
-    return render(request, "home.html")
+    context = {}
+    if request.user.is_authenticated:
+        # The member's best few suggestions (R2.3); anonymous visitors get the plain page.
+        context["suggestions"], context["cards"] = top_suggestions(request.user)
+    return render(request, "home.html", context)
 
 
 def terms(request):

@@ -30,9 +30,12 @@ def sync_role_permissions(apps, role_permissions):
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if getattr(app_config, "models_module", None) is None:  # historical apps (migrations)
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
+        else:
+            create_permissions(app_config, apps=apps, verbosity=0)
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -1,31 +1,219 @@
-"""Finding each other. (Being built in issue 3: these placeholders answer 404.)"""
+"""Finding each other (R2.3): search, suggestions, profile pages, favourites and blocks.
 
+Who may be seen is decided in profiles/selectors.py. Members hidden from search are left out of
+search and suggestions only: their profile page still opens by direct link (and from
+favourites), as hiding is about not being listed, not about locking out people one knows.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from members.models import Member
+
+from . import selectors, services
+from .discovery_forms import MemberActionForm, SearchForm
+from .models import Block, Favourite, Photo, Profile
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
 
 
+def own_profile(member) -> Profile | None:
+    return Profile.objects.filter(member=member).select_related("place").first()
+
+
+def paginate(request, queryset):
+    """The asked page; a wrong page number (abc, 99999) gives the first or the last page."""
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.label_cards(page.object_list)
+    return page
+
+
+@login_required
+@require_GET
 def search(request):
-    raise Http404
+    mine = own_profile(request.user)
+    form = SearchForm(request.GET, own_place=mine.place if mine else None)
+    page = None
+    origin = None
+    if form.is_valid():
+        data = form.cleaned_data
+        origin = data["origin"]
+        results = selectors.search_profiles(
+            viewer=request.user,
+            genders=data["gender"],
+            age_min=data["age_min"],
+            age_max=data["age_max"],
+            origin=origin,
+            distance_km=data["distance"],
+            with_photo=data["photo"],
+            active_recently=data["active"],
+            interests=data["interests"],
+            sort=data["sort"] or selectors.SORT_LAST_ACTIVE,
+        )
+        page = paginate(request, results)
+    return render(request, "profiles/search.html", {"form": form, "page": page, "origin": origin})
 
 
+@login_required
+@require_GET
 def suggestions(request):
-    raise Http404
+    found = selectors.suggestions_for(request.user)
+    page = paginate(request, found.profiles) if found.profiles is not None else None
+    return render(request, "profiles/suggestions.html", {"suggestions": found, "page": page})
 
 
+def top_suggestions(member, count=6):
+    """For the home page: the best few suggestions, or why there are none."""
+    found = selectors.suggestions_for(member)
+    cards = selectors.label_cards(found.profiles[:count]) if found.profiles is not None else []
+    return found, cards
+
+
+def findable_member(viewer, public_id, *, allow_blocked_by_viewer=False) -> Member:
+    """The member behind a public id if the viewer may see them, else 404 (logged). With
+    `allow_blocked_by_viewer`, members the viewer blocked count too (to undo the block)."""
+    member = Member.objects.filter(public_id=public_id).first()
+    if member is not None and member.pk == viewer.pk:
+        return member
+    visible = (
+        member is not None
+        and member.is_findable
+        and not Block.objects.filter(blocker=member, blocked=viewer).exists()
+        and (
+            allow_blocked_by_viewer
+            or not Block.objects.filter(blocker=viewer, blocked=member).exists()
+        )
+    )
+    if not visible:
+        logger.warning("access.denied profile member=%s", viewer.pk)
+        raise Http404
+    return member
+
+
+@login_required
+@require_GET
 def profile_page(request, public_id):
-    raise Http404
+    member = findable_member(request.user, public_id)
+    is_own = member.pk == request.user.pk
+    profile = (
+        Profile.objects.filter(member=member)
+        .select_related("place")
+        .prefetch_related("interests")
+        .first()
+    )
+    photos = Photo.objects.filter(member=member, status=Photo.Status.APPROVED).order_by(
+        "-is_main", "position", "pk"
+    )
+    distance_label = None
+    if profile is not None and not is_own:
+        mine = Profile.objects.filter(member=request.user).only("latitude", "longitude").first()
+        if mine is not None:
+            distance_label = selectors.distance_bucket(
+                selectors.distance_between(
+                    mine.latitude, mine.longitude, profile.latitude, profile.longitude
+                )
+            )
+    context = {
+        "shown": member,
+        "profile": profile,
+        "photos": list(photos),
+        "is_own": is_own,
+        "distance_label": distance_label,
+        "last_active": selectors.last_active_range(member.last_active_at),
+        "is_favourite": (
+            not is_own and Favourite.objects.filter(member=request.user, target=member).exists()
+        ),
+    }
+    return render(request, "profiles/profile_page.html", context)
 
 
+def back_to(request, fallback: str) -> str:
+    """The validated `next` URL (same site only), or the fallback."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+@require_POST
 def toggle_favourite(request, public_id):
-    raise Http404
+    target = findable_member(request.user, public_id)
+    profile_url = reverse("profiles:profile", args=[target.public_id])
+    if target.pk == request.user.pk:
+        messages.error(request, _("You cannot add yourself to your favourites."))
+        return redirect(back_to(request, profile_url))
+    form = MemberActionForm(request.POST)
+    action = form.cleaned_data["action"] if form.is_valid() else ""
+    exists = Favourite.objects.filter(member=request.user, target=target).exists()
+    if action == "remove" or (not action and exists):
+        services.remove_favourite(member=request.user, target=target)
+        messages.success(
+            request, _("%(name)s is no longer in your favourites.") % {"name": target.username}
+        )
+    else:
+        services.add_favourite(member=request.user, target=target)
+        messages.success(
+            request, _("%(name)s is now in your favourites.") % {"name": target.username}
+        )
+    return redirect(back_to(request, profile_url))
 
 
+@login_required
+@require_POST
 def toggle_block(request, public_id):
-    raise Http404
+    target = findable_member(request.user, public_id, allow_blocked_by_viewer=True)
+    profile_url = reverse("profiles:profile", args=[target.public_id])
+    blocks_url = reverse("profiles:blocks")
+    if target.pk == request.user.pk:
+        messages.error(request, _("You cannot block yourself."))
+        return redirect(back_to(request, profile_url))
+    form = MemberActionForm(request.POST)
+    action = form.cleaned_data["action"] if form.is_valid() else ""
+    exists = Block.objects.filter(blocker=request.user, blocked=target).exists()
+    if action == "remove" or (not action and exists):
+        services.unblock_member(member=request.user, target=target)
+        messages.success(request, _("%(name)s is no longer blocked.") % {"name": target.username})
+        return redirect(back_to(request, blocks_url))
+    services.block_member(member=request.user, target=target)
+    messages.success(
+        request,
+        _("You blocked %(name)s: you no longer see or find each other.")
+        % {"name": target.username},
+    )
+    destination = back_to(request, blocks_url)
+    if destination.split("?")[0] == profile_url:  # that page is closed to us now
+        destination = blocks_url
+    return redirect(destination)
 
 
+@login_required
+@require_GET
 def favourites(request):
-    raise Http404
+    page = paginate(request, selectors.favourite_profiles(request.user))
+    return render(request, "profiles/favourites.html", {"page": page})
 
 
+@login_required
+@require_GET
 def blocks(request):
-    raise Http404
+    made = (
+        Block.objects.filter(blocker=request.user)
+        .select_related("blocked")
+        .order_by("-created_at", "pk")
+    )
+    page = Paginator(made, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "profiles/blocks.html", {"page": page})

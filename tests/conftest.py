@@ -28,6 +28,39 @@ def clear_own_cache():
         backend.clear()
 
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Data that migrations load (role groups, places, interests) is back before each test.
+    Transactional tests (browser, Celery worker) end by emptying every table, and a test that
+    runs after one on the same database would otherwise find none of it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    restore_reference_data()
+
+
+def restore_reference_data():
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from members.roles import ROLE_PERMISSIONS, sync_role_permissions
+    from profiles.models import Interest, Place
+
+    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() != len(ROLE_PERMISSIONS):
+        sync_role_permissions(apps, ROLE_PERMISSIONS)
+    if not (Place.objects.exists() and Interest.objects.exists()):
+        import_module("profiles.migrations.0002_places_and_interests").load(apps, None)
+
+
 @pytest.fixture
 def member(db):
     return MemberFactory(username="alice", email="alice@example.org")

@@ -17,8 +17,11 @@ ACTIVE = """() => {
     focusVisible: e.matches(':focus-visible'),
     outlineStyle: cs.outlineStyle, outlineWidth: parseFloat(cs.outlineWidth),
     outlineColor: cs.outlineColor,
-    inViewport: box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0
-      && box.right <= window.innerWidth && box.bottom <= window.innerHeight,
+    // Its centre is on screen (scrolling may leave a sub-pixel edge outside).
+    inViewport: box.width > 0 && box.height > 0
+      && box.left + box.width / 2 >= 0 && box.top + box.height / 2 >= 0
+      && box.left + box.width / 2 <= window.innerWidth
+      && box.top + box.height / 2 <= window.innerHeight,
   };
 }"""
 

@@ -1,0 +1,383 @@
+"""Members' photos: reading an upload safely, storing a clean copy, and every write that
+changes a member's photos (upload, main photo, order, deletion, moderation).
+
+Every upload is decoded and re-encoded as a JPEG without any metadata (no EXIF, so no GPS
+position; no XMP, ICC profile or comment), under a name the server makes up, in the private
+storage. The original bytes are never stored or served (SECURITY.md "Input and files").
+"""
+
+import logging
+import secrets
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from PIL import Image, ImageFile, ImageOps
+
+from moderation.reasons import PhotoRejectionReason
+
+from .models import Block, Photo, Profile
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP"]
+ACCEPTED_CONTENT_TYPES = "image/jpeg,image/png,image/webp"
+MAIN_MAX_SIZE = 1600
+THUMB_SIZE = 320
+JPEG_QUALITY = 85
+SIZES = {"full", "thumb"}
+
+
+class PhotoRefused(Exception):
+    """An upload or a change the member cannot make; `message` says why, for the member."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    full: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+# --- Reading an upload --------------------------------------------------------------------------
+
+
+def clean_image(upload) -> CleanImage:
+    """Decodes an uploaded file (JPEG, PNG or WebP, judged by its content, not its name) and
+    returns clean JPEG copies: the photo at most MAIN_MAX_SIZE px on its longest side and a square
+    thumbnail. Raises PhotoRefused with a message for the member on anything else."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > settings.PHOTO_MAX_UPLOAD_BYTES:
+        raise PhotoRefused(_too_big_message())
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    # Never accept a partly decoded image (this is a process-wide switch in Pillow).
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that: refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=ACCEPTED_FORMATS) as image:
+                # Image.open reads only the header: check the size before decoding anything.
+                if image.width * image.height > settings.PHOTO_MAX_PIXELS:
+                    raise Image.DecompressionBombError("too many pixels")
+                image.load()
+                return _re_encode(image)
+    except PhotoRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        logger.info("photo.refused reason=too_many_pixels")
+        raise PhotoRefused(
+            _("This image has too many pixels. Please upload a photo of at most %(mp)s megapixels.")
+            % {"mp": settings.PHOTO_MAX_PIXELS // 1_000_000}
+        ) from None
+    except Image.UnidentifiedImageError:
+        logger.info("photo.refused reason=not_an_accepted_image")
+        raise PhotoRefused(_not_an_image_message()) from None
+    except Exception as error:  # noqa: BLE001 - Pillow raises many kinds on hostile input
+        # OSError (truncated), SyntaxError, ValueError, struct.error, EOFError, ...
+        logger.info("photo.refused reason=unreadable error=%s", type(error).__name__)
+        raise PhotoRefused(
+            _(
+                "This image could not be read. The file may be damaged or incomplete. "
+                "Please try another photo."
+            )
+        ) from None
+
+
+def _re_encode(image: Image.Image) -> CleanImage:
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    else:
+        image = image.convert("RGB")
+    # A new image from the bare pixels: nothing of the original's metadata can come along.
+    image = Image.frombytes("RGB", image.size, image.tobytes())
+    full = image.copy()
+    full.thumbnail((MAIN_MAX_SIZE, MAIN_MAX_SIZE), Image.Resampling.LANCZOS)
+    thumb = ImageOps.fit(image, (THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    return CleanImage(
+        full=_jpeg_bytes(full), thumbnail=_jpeg_bytes(thumb), width=full.width, height=full.height
+    )
+
+
+def _jpeg_bytes(image: Image.Image) -> bytes:
+    image.info.clear()
+    out = BytesIO()
+    image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def _too_big_message() -> str:
+    return _("This file is too big. A photo may be at most %(mb)s MB.") % {
+        "mb": settings.PHOTO_MAX_UPLOAD_BYTES // (1024 * 1024)
+    }
+
+
+def _not_an_image_message() -> str:
+    return _("This file is not a JPEG, PNG or WebP image. Please upload a photo in one of those.")
+
+
+def photo_storage():
+    """Where photo files live: the Photo fields' storage (settings.STORAGES["private"])."""
+    return Photo._meta.get_field("image").storage
+
+
+def _new_file_name(suffix: str = "") -> str:
+    return f"photos/{secrets.token_urlsafe(24)}{suffix}.jpg"
+
+
+# --- Who may see a photo ------------------------------------------------------------------------
+
+
+def blocked_between(member_a, member_b) -> bool:
+    """Has either of the two blocked the other?"""
+    return Block.objects.filter(
+        Q(blocker=member_a, blocked=member_b) | Q(blocker=member_b, blocked=member_a)
+    ).exists()
+
+
+def can_view_photo(*, viewer, photo: Photo) -> bool:
+    """The owner sees their own photos in any state; reviewers see every photo; other members
+    see approved photos of findable members with no block between them. Anonymous: nothing."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if photo.member_id == viewer.pk:
+        return True
+    # Only staff can hold the review permission in practice; skip the permission queries for
+    # ordinary members, who fetch many thumbnails.
+    if viewer.is_staff and viewer.has_perm("profiles.review_photo"):
+        return True
+    owner = photo.member
+    return (
+        photo.status == Photo.Status.APPROVED
+        and owner.is_findable
+        and not blocked_between(viewer, owner)
+    )
+
+
+def approved_photos(*, member):
+    """The photos others may see of `member` (callers check findability and blocks)."""
+    return Photo.objects.filter(member=member, status=Photo.Status.APPROVED).order_by(
+        "-is_main", "position", "pk"
+    )
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+def _lock_member(member):
+    """Serialises changes to one member's photos (limit, order, main photo)."""
+    return get_user_model().objects.select_for_update().get(pk=member.pk)
+
+
+def _sync_main_and_has_photo(member) -> None:
+    """Keeps the invariants: a member with approved photos has a main photo that is not
+    rejected, and Profile.has_photo is true exactly when the main photo is approved."""
+    photos = Photo.objects.filter(member=member)
+    main = photos.filter(is_main=True).first()
+    if main is not None and main.status == Photo.Status.REJECTED:
+        Photo.objects.filter(pk=main.pk).update(is_main=False)
+        main = None
+    if main is None:
+        candidate = photos.filter(status=Photo.Status.APPROVED).order_by("position", "pk").first()
+        if candidate is not None:
+            Photo.objects.filter(pk=candidate.pk).update(is_main=True)
+            main = candidate
+            main.is_main = True
+    has_photo = main is not None and main.status == Photo.Status.APPROVED
+    updated = Profile.objects.filter(member=member).exclude(has_photo=has_photo)
+    if updated.update(has_photo=has_photo) == 0 and has_photo:
+        Profile.objects.get_or_create(member=member, defaults={"has_photo": True})
+
+
+def add_photo(*, member, upload) -> Photo:
+    """Stores a clean copy of an uploaded photo, waiting for review. The first photo becomes the
+    main photo. Raises PhotoRefused (too big, not an image, too many photos)."""
+    if Photo.objects.filter(member=member).count() >= settings.PHOTO_MAX_PER_MEMBER:
+        raise PhotoRefused(_too_many_message())
+    clean = clean_image(upload)  # the slow part, outside the transaction
+    storage = photo_storage()
+    image_name = storage.save(_new_file_name(), ContentFile(clean.full))
+    thumb_name = storage.save(_new_file_name("_t"), ContentFile(clean.thumbnail))
+    try:
+        with transaction.atomic():
+            _lock_member(member)
+            photos = Photo.objects.filter(member=member)
+            if photos.count() >= settings.PHOTO_MAX_PER_MEMBER:
+                raise PhotoRefused(_too_many_message())
+            last = photos.aggregate(last=Max("position"))["last"]
+            photo = Photo.objects.create(
+                member=member,
+                image=image_name,
+                thumbnail=thumb_name,
+                width=clean.width,
+                height=clean.height,
+                status=Photo.Status.PENDING,
+                is_main=not photos.filter(is_main=True).exists(),
+                position=0 if last is None else last + 1,
+            )
+    except BaseException:
+        storage.delete(image_name)
+        storage.delete(thumb_name)
+        raise
+    logger.info("photo.uploaded member=%s photo=%s", member.pk, photo.pk)
+    return photo
+
+
+def _too_many_message() -> str:
+    return _("You already have %(max)s photos. Delete one before you add another.") % {
+        "max": settings.PHOTO_MAX_PER_MEMBER
+    }
+
+
+def set_main_photo(*, photo: Photo) -> None:
+    """Makes `photo` its owner's main photo (others see it once it is approved)."""
+    with transaction.atomic():
+        _lock_member(photo.member)
+        photo.refresh_from_db()
+        if photo.status == Photo.Status.REJECTED:
+            raise PhotoRefused(_("A photo that was not approved cannot be your main photo."))
+        Photo.objects.filter(member_id=photo.member_id, is_main=True).exclude(pk=photo.pk).update(
+            is_main=False
+        )
+        Photo.objects.filter(pk=photo.pk).update(is_main=True)
+        photo.is_main = True
+        _sync_main_and_has_photo(photo.member)
+
+
+def move_photo(*, photo: Photo, direction: str) -> None:
+    """Moves a photo one place up or down in its owner's list (ends stay where they are)."""
+    if direction not in ("up", "down"):
+        raise ValueError(f"unknown direction {direction!r}")
+    with transaction.atomic():
+        _lock_member(photo.member)
+        ordered = list(Photo.objects.filter(member_id=photo.member_id).order_by("position", "pk"))
+        index = next((i for i, p in enumerate(ordered) if p.pk == photo.pk), None)
+        if index is None:  # deleted meanwhile
+            return
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(ordered):
+            ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, item in enumerate(ordered):
+            if item.position != position:
+                Photo.objects.filter(pk=item.pk).update(position=position)
+
+
+def delete_photo(*, photo: Photo) -> None:
+    """Deletes the photo and its files; if it was the main photo, the next approved one takes its
+    place. The files go once the transaction has committed, so a rollback keeps them."""
+    names = [name for name in (photo.image.name, photo.thumbnail.name) if name]
+    storage = photo.image.storage
+    member = photo.member
+    with transaction.atomic():
+        _lock_member(member)
+        Photo.objects.filter(pk=photo.pk).delete()
+        _sync_main_and_has_photo(member)
+
+        def delete_files():
+            for name in names:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)
+    logger.info("photo.deleted member=%s", member.pk)
+
+
+def approve_photos(*, photos, moderator) -> int:
+    """Approves the given photos (those not approved yet); returns how many."""
+    now = timezone.now()
+    photo_ids = [p.pk for p in photos]
+    with transaction.atomic():
+        # Members first, then photos: the same order as the members' own changes take.
+        member_ids = sorted(
+            set(Photo.objects.filter(pk__in=photo_ids).values_list("member_id", flat=True))
+        )
+        for member_id in member_ids:
+            get_user_model().objects.select_for_update().get(pk=member_id)
+        to_approve = list(
+            Photo.objects.select_for_update()
+            .filter(pk__in=photo_ids)
+            .exclude(status=Photo.Status.APPROVED)
+            .select_related("member")
+        )
+        Photo.objects.filter(pk__in=[p.pk for p in to_approve]).update(
+            status=Photo.Status.APPROVED,
+            rejection_reason="",
+            reviewed_at=now,
+            reviewed_by=moderator,
+        )
+        members = {p.member_id: p.member for p in to_approve}
+        for member_id in sorted(members):
+            _sync_main_and_has_photo(members[member_id])
+    for photo in to_approve:
+        logger.info("photo.approved photo=%s moderator=%s", photo.pk, moderator.pk)
+    return len(to_approve)
+
+
+def reject_photo(*, photo: Photo, moderator, reason: str) -> None:
+    """Rejects a photo for one of the listed reasons and tells its owner by mail, in their own
+    language. A rejected photo is no longer anyone's main photo; others never see it."""
+    if reason not in PhotoRejectionReason.values:
+        raise ValueError(f"unknown rejection reason {reason!r}")
+    with transaction.atomic():
+        member = _lock_member(photo.member)
+        Photo.objects.filter(pk=photo.pk).update(
+            status=Photo.Status.REJECTED,
+            rejection_reason=reason,
+            reviewed_at=timezone.now(),
+            reviewed_by=moderator,
+            is_main=False,
+        )
+        photo.refresh_from_db()
+        _sync_main_and_has_photo(member)
+        _tell_member_of_rejection(member=member, photo=photo)
+    logger.info("photo.rejected photo=%s moderator=%s reason=%s", photo.pk, moderator.pk, reason)
+
+
+def _tell_member_of_rejection(*, member, photo: Photo) -> None:
+    from django.core.mail import EmailMultiAlternatives
+
+    from members.services import queue_mail
+
+    if not member.email:
+        return
+    language = member.language if member.language in dict(settings.LANGUAGES) else "nl"
+    with translation.override(language):
+        context = {
+            "member": member,
+            "uploaded_at": timezone.localtime(photo.created_at),
+            "reason": str(PhotoRejectionReason(photo.rejection_reason).label),
+            "photos_url": settings.SITE_URL.rstrip("/") + reverse("profiles:photos"),
+            "terms_url": settings.SITE_URL.rstrip("/") + reverse("terms"),
+            "site_name": settings.SITE_NAME,
+        }
+        subject = render_to_string("profiles/email/photo_rejected_subject.txt", context)
+        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+        body = render_to_string("profiles/email/photo_rejected_message.txt", context).strip()
+        html = render_to_string(
+            "profiles/email/photo_rejected_message.html",
+            {**context, "subject": subject, "body": body},
+        )
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[member.email]
+    )
+    message.attach_alternative(html, "text/html")
+    queue_mail(message=message, kind="photo_rejected", member=member)
