@@ -46,6 +46,9 @@ class Place(models.Model):
     geonameid = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(_("name"), max_length=120)
     search_name = models.CharField(max_length=120, db_index=True)
+    # Other names people type (GeoNames alternate names in Latin script, normalised), each
+    # between bars: "|antwerpen|anvers|". Lets "Antwerpen" and "Den Bosch" be found.
+    aliases = models.TextField(blank=True, default="")
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     region = models.CharField(_("region"), max_length=20, blank=True)
     latitude = models.FloatField()

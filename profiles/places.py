@@ -4,6 +4,8 @@ also serves members without JavaScript."""
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from .models import Place, normalise_name
 
 AUTOCOMPLETE_LIMIT = 10
@@ -32,10 +34,17 @@ def find_places(query: str, *, limit: int = AUTOCOMPLETE_LIMIT) -> list[Place]:
         typed = match["name"].strip()
     if not typed:
         return []
-    places = Place.objects.filter(search_name__startswith=typed)
-    if match:
-        places = places.filter(country=match["country"].upper())
-    return list(places.order_by("-population", "name", "geonameid")[: max(0, min(limit, 50))])
+    limit = max(0, min(limit, 50))
+    # Official names by prefix; another name ("Antwerp", "Den Bosch") only when typed in full
+    # and no official name starts with it.
+    for condition in (Q(search_name__startswith=typed), Q(aliases__contains=f"|{typed}|")):
+        places = Place.objects.filter(condition)
+        if match:
+            places = places.filter(country=match["country"].upper())
+        found = list(places.order_by("-population", "name", "geonameid")[:limit])
+        if found:
+            return found
+    return []
 
 
 @dataclass
@@ -58,9 +67,14 @@ def resolve_place(text: str) -> PlaceResolution:
     name = match["name"].strip() if match else typed
     if not name:
         return PlaceResolution()
-    places = Place.objects.filter(search_name=name)
-    if match:
-        places = places.filter(country=match["country"].upper())
+    country = match["country"].upper() if match else None
+    # The official name wins; another name ("Antwerp", "Luik") counts only when none matches.
+    for condition in (Q(search_name=name), Q(aliases__contains=f"|{name}|")):
+        places = Place.objects.filter(condition)
+        if country:
+            places = places.filter(country=country)
+        if places.exists():
+            break
     biggest_per_country: dict[str, Place] = {}
     for place in places.order_by("-population", "geonameid"):
         biggest_per_country.setdefault(place.country, place)

@@ -59,6 +59,7 @@ def restore_reference_data():
         sync_role_permissions(apps, ROLE_PERMISSIONS)
     if not (Place.objects.exists() and Interest.objects.exists()):
         import_module("profiles.migrations.0002_places_and_interests").load(apps, None)
+        import_module("profiles.migrations.0004_place_aliases").fill_aliases(apps, None)
 
 
 @pytest.fixture

@@ -44,11 +44,14 @@ def has_totp(member) -> bool:
 
 def make_profile(member, **fields):
     """A profile for `member` with the given fields (place by name: place="Utrecht")."""
-    from profiles.models import Place, Profile
+    from profiles.models import Profile
 
     place = fields.pop("place", None)
     if isinstance(place, str):
-        place = Place.objects.filter(name=place).order_by("-population").first()
+        from profiles.places import resolve_place
+
+        resolution = resolve_place(place)
+        place = resolution.place or resolution.candidates[0]
     interests = fields.pop("interests", [])
     profile, _ = Profile.objects.get_or_create(member=member)
     for key, value in fields.items():

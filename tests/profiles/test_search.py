@@ -55,6 +55,7 @@ def searcher(db):
 @pytest.fixture
 def searcher_client(client, searcher):
     client.force_login(searcher)
+    client.cookies["django_language"] = "en"  # the messages below are checked in English
     return client
 
 
@@ -230,6 +231,7 @@ def test_distance_without_any_place_asks_for_one(client, db):
     """R2.3: a member without a place of their own must type one to search by distance."""
     member = MemberFactory(username="placeless")
     client.force_login(member)
+    client.cookies["django_language"] = "en"
     response = client.get(SEARCH, {"distance": 20})
     assert response.status_code == 200
     assert "Type a place" in " ".join(response.context["form"].errors["place"])
