@@ -84,7 +84,19 @@ class Member(AbstractUser):
                 name="member_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["date_joined"], name="member_joined_idx")]
+        indexes = [
+            models.Index(fields=["date_joined"], name="member_joined_idx"),
+            # The orders of search results (profiles.selectors.search_profiles).
+            models.Index(
+                models.F("last_active_at").desc(nulls_last=True),
+                models.F("date_joined").desc(),
+                models.F("id").desc(),
+                name="member_active_order",
+            ),
+            models.Index(
+                models.F("date_joined").desc(), models.F("id").desc(), name="member_joined_order"
+            ),
+        ]
         permissions = [
             ("view_contact_details", _("Can see members' e-mail addresses")),
             ("suspend_member", _("Can suspend and reinstate members")),

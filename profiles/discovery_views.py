@@ -6,13 +6,16 @@ favourites), as hiding is about not being listed, not about locking out people o
 """
 
 import logging
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -32,9 +35,36 @@ def own_profile(member) -> Profile | None:
     return Profile.objects.filter(member=member).select_related("place").first()
 
 
+# Counting every match of a wide search costs a scan of all members; nobody pages past 50.
+MAX_RESULTS = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most MAX_RESULTS matches (a LIMITed count stops early); the page says
+    "1000+" when there are more."""
+
+    @cached_property
+    def count(self):
+        if isinstance(self.object_list, QuerySet):
+            return self.object_list[: MAX_RESULTS + 1].count()
+        return min(len(self.object_list), MAX_RESULTS + 1)
+
+    @cached_property
+    def num_pages(self):
+        return max(1, math.ceil(min(self.count, MAX_RESULTS) / self.per_page))
+
+    @property
+    def capped(self) -> bool:
+        return self.count > MAX_RESULTS
+
+    @property
+    def limit(self) -> int:
+        return MAX_RESULTS
+
+
 def paginate(request, queryset):
     """The asked page; a wrong page number (abc, 99999) gives the first or the last page."""
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.label_cards(page.object_list)
     return page
 

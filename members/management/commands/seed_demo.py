@@ -10,7 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from members.models import Member
@@ -50,6 +50,9 @@ class Command(BaseCommand):
                 continue
             summary = module.seed_demo(members=Member.objects.filter(username__startswith="demo_"))
             self.stdout.write(f"{app_config.label}: {summary}")
+        # Fresh planner statistics after bulk inserts, so pages use their indexes at once.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             f"Demo members: {count} wanted, {created} created. Log in as {demo_username(1)} "
             f"(or any demo_NNNNNN) with password {DEMO_PASSWORD}"
