@@ -21,7 +21,7 @@ install: $(STAMP)
 run: $(STAMP)
 	mkdir -p var
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py seed_demo --members 50
+	DEBUG=1 $(BIN)/python manage.py seed_demo --members 500
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The whole suite on PostgreSQL (and Redis), as CI runs it.
