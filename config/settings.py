@@ -214,6 +214,12 @@ PHOTO_MAX_PER_MEMBER = 12
 PHOTO_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
 
+# Payments (issue 4). Without MOLLIE_API_KEY a built-in stand-in for Mollie's test checkout
+# drives the same webhook code, so `make run` can buy credits offline.
+MOLLIE_API_KEY = env("MOLLIE_API_KEY", default="")
+# A paying member has a settled purchase within this many days (empty: no time limit).
+PAYING_MEMBER_WINDOW_DAYS = env.int("PAYING_MEMBER_WINDOW_DAYS", default=0) or None
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

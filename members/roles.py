@@ -20,6 +20,18 @@ ROLE_PERMISSIONS = {
         "members.view_outgoingmail",
         "members.change_outgoingmail",
     ],
+    # Finance handles money: credit packs, orders, refunds and credit corrections.
+    "Finance": [
+        "members.view_member",
+        "payments.view_creditpack",
+        "payments.add_creditpack",
+        "payments.change_creditpack",
+        "payments.view_order",
+        "payments.refund_order",
+        "payments.view_ledgerentry",
+        "payments.adjust_credits",
+        "payments.view_wallet",
+    ],
 }
 
 

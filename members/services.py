@@ -15,7 +15,7 @@ from .models import Member, OutgoingMail
 logger = logging.getLogger(__name__)
 
 MAX_MAIL_ATTEMPTS = 10
-ROLE_GROUPS = {"moderator": "Moderators", "helpdesk": "Helpdesk"}
+ROLE_GROUPS = {"moderator": "Moderators", "helpdesk": "Helpdesk", "finance": "Finance"}
 
 
 def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingMail:

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("email")
         parser.add_argument(
-            "--role", choices=["superuser", "moderator", "helpdesk"], default="superuser"
+            "--role", choices=["superuser", "moderator", "helpdesk", "finance"], default="superuser"
         )
 
     def handle(self, *args, username, email, role, **options):
