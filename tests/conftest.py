@@ -60,6 +60,7 @@ def restore_reference_data():
     if not (Place.objects.exists() and Interest.objects.exists()):
         import_module("profiles.migrations.0002_places_and_interests").load(apps, None)
         import_module("profiles.migrations.0004_place_aliases").fill_aliases(apps, None)
+    import_module("payments.migrations.0003_default_packs").create_packs(apps, None)
 
 
 @pytest.fixture
