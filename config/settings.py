@@ -220,6 +220,10 @@ MOLLIE_API_KEY = env("MOLLIE_API_KEY", default="")
 # A paying member has a settled purchase within this many days (empty: no time limit).
 PAYING_MEMBER_WINDOW_DAYS = env.int("PAYING_MEMBER_WINDOW_DAYS", default=0) or None
 
+# Who may see premium photos (R2.4): profiles asks this callable, so it needs no import of
+# the payments app.
+PREMIUM_ACCESS_CHECK = "payments.services.is_paying_member"
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

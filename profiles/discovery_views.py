@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members.models import Member
 
+from . import photos as photo_services
 from . import selectors, services
 from .discovery_forms import MemberActionForm, SearchForm
 from .models import Block, Favourite, Photo, Profile
@@ -158,6 +159,8 @@ def profile_page(request, public_id):
         "shown": member,
         "profile": profile,
         "photos": list(photos),
+        # R2.4: premium photos show as a placeholder to members who have not paid.
+        "sees_premium": is_own or photo_services.can_see_premium(request.user),
         "is_own": is_own,
         "distance_label": distance_label,
         "last_active": selectors.last_active_range(member.last_active_at),

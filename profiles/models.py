@@ -229,6 +229,8 @@ class Photo(models.Model):
     )
     rejection_reason = models.CharField(_("reason"), max_length=40, blank=True)
     is_main = models.BooleanField(_("main photo"), default=False)
+    # Premium ("performer content", R2.4): served only to paying members; never the main photo.
+    is_premium = models.BooleanField(_("premium"), default=False)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)

@@ -122,6 +122,20 @@ def set_main(request, public_id):
 
 @login_required
 @require_POST
+def toggle_premium(request, public_id):
+    """R2.4: the member marks a photo as premium (only paying members see it) or undoes it."""
+    photo = _own_photo(request, public_id)
+    premium = request.POST.get("premium") == "1"
+    photo_services.set_photo_premium(photo=photo, premium=premium)
+    if premium:
+        messages.success(request, _("Only paying members see this photo now."))
+    else:
+        messages.success(request, _("All members who may see your photos see this one now."))
+    return redirect("profiles:photos")
+
+
+@login_required
+@require_POST
 def move_photo(request, public_id):
     photo = _own_photo(request, public_id)
     direction = request.POST.get("direction")

@@ -20,6 +20,7 @@ from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, ImageOps
 
@@ -171,6 +172,7 @@ def can_view_photo(*, viewer, photo: Photo) -> bool:
         photo.status == Photo.Status.APPROVED
         and owner.is_findable
         and not blocked_between(viewer, owner)
+        and (not photo.is_premium or can_see_premium(viewer))
     )
 
 
@@ -194,11 +196,15 @@ def _sync_main_and_has_photo(member) -> None:
     rejected, and Profile.has_photo is true exactly when the main photo is approved."""
     photos = Photo.objects.filter(member=member)
     main = photos.filter(is_main=True).first()
-    if main is not None and main.status == Photo.Status.REJECTED:
+    if main is not None and (main.status == Photo.Status.REJECTED or main.is_premium):
         Photo.objects.filter(pk=main.pk).update(is_main=False)
         main = None
     if main is None:
-        candidate = photos.filter(status=Photo.Status.APPROVED).order_by("position", "pk").first()
+        candidate = (
+            photos.filter(status=Photo.Status.APPROVED, is_premium=False)
+            .order_by("position", "pk")
+            .first()
+        )
         if candidate is not None:
             Photo.objects.filter(pk=candidate.pk).update(is_main=True)
             main = candidate
@@ -256,12 +262,30 @@ def set_main_photo(*, photo: Photo) -> None:
         photo.refresh_from_db()
         if photo.status == Photo.Status.REJECTED:
             raise PhotoRefused(_("A photo that was not approved cannot be your main photo."))
+        if photo.is_premium:
+            raise PhotoRefused(_("A premium photo cannot be your main photo: everyone sees that."))
         Photo.objects.filter(member_id=photo.member_id, is_main=True).exclude(pk=photo.pk).update(
             is_main=False
         )
         Photo.objects.filter(pk=photo.pk).update(is_main=True)
         photo.is_main = True
         _sync_main_and_has_photo(photo.member)
+
+
+def set_photo_premium(*, photo: Photo, premium: bool) -> None:
+    """Marks a photo as premium (only paying members see it, R2.4) or as open to all members.
+    A premium photo stops being the main photo; another approved one takes its place."""
+    with transaction.atomic():
+        _lock_member(photo.member)
+        Photo.objects.filter(pk=photo.pk).update(is_premium=premium)
+        photo.is_premium = premium
+        _sync_main_and_has_photo(photo.member)
+
+
+def can_see_premium(viewer) -> bool:
+    """Whether `viewer` may see premium photos: settings.PREMIUM_ACCESS_CHECK names the check
+    (the payments app's is_paying_member), so profiles does not import payments."""
+    return bool(import_string(settings.PREMIUM_ACCESS_CHECK)(member=viewer))
 
 
 def move_photo(*, photo: Photo, direction: str) -> None:

@@ -135,7 +135,9 @@ def card_prefetches():
     return [
         Prefetch(
             "member__photos",
-            queryset=Photo.objects.filter(is_main=True, status=Photo.Status.APPROVED),
+            queryset=Photo.objects.filter(
+                is_main=True, status=Photo.Status.APPROVED, is_premium=False
+            ),
             to_attr="main_photos",
         ),
         "interests",

@@ -14,6 +14,9 @@ urlpatterns = [
     path("profile/photos/<str:public_id>/main/", photo_views.set_main, name="photo_main"),
     path("profile/photos/<str:public_id>/move/", photo_views.move_photo, name="photo_move"),
     path("profile/photos/<str:public_id>/delete/", photo_views.delete_photo, name="photo_delete"),
+    path(
+        "profile/photos/<str:public_id>/premium/", photo_views.toggle_premium, name="photo_premium"
+    ),
     path("photos/<str:public_id>/<str:size>.jpg", photo_views.serve_photo, name="photo_file"),
     # Finding each other (discovery_views.py)
     path("search/", discovery_views.search, name="search"),
