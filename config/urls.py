@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("privacy/", include("privacy.urls")),
     path("", include("profiles.urls")),
+    path("credits/", include("payments.urls")),
     path(
         "accounts/confirm-email/<str:key>/",
         member_views.confirm_email,

@@ -158,3 +158,31 @@ class Wallet(models.Model):
 
     def __str__(self):
         return f"wallet of member {self.member_id}"
+
+
+class StandInPayment(models.Model):
+    """A payment at the built-in stand-in for Mollie's test checkout, used when no
+    MOLLIE_API_KEY is set (`make run` without network). Holds what Mollie would report about
+    the payment, nothing about the member (R4.2)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+        EXPIRED = "expired", _("Expired")
+
+    id = models.CharField(primary_key=True, max_length=40)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="stand_in_payments")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    refunded_cents = models.PositiveIntegerField(default=0)
+    charged_back_cents = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stand-in payment")
+        verbose_name_plural = _("stand-in payments")
+
+    def __str__(self):
+        return self.id

@@ -6,9 +6,9 @@ stays, detached from the person (no member, so no name, e-mail or username), R4.
 
 from django.utils import timezone
 
-from privacy.registry import Basis, Category, register
+from privacy.registry import Basis, Category, register, register_no_personal_data
 
-from .models import LedgerEntry, Order, Wallet
+from .models import LedgerEntry, Order, StandInPayment, Wallet
 
 
 @register(Order, category=Category.NECESSARY, purpose="payment", basis=Basis.LEGAL_OBLIGATION)
@@ -61,3 +61,10 @@ class WalletData:
 
     def erase(self, member):
         Wallet.objects.filter(member=member).delete()
+
+
+register_no_personal_data(
+    StandInPayment,
+    reason="The offline stand-in for Mollie's checkout: a payment's status and amounts, "
+    "tied to an order, never to a person.",
+)

@@ -84,14 +84,20 @@ def credit_purchase(*, order: Order) -> LedgerEntry | None:
 
 
 def take_back_credits(*, order: Order, kind: str, cents: int) -> LedgerEntry | None:
-    """A refund or chargeback of `cents` takes back the matching share of the pack's credits
-    (rounded up). The balance may go negative: spending is then blocked until a top-up."""
+    """A refund or chargeback of `cents` more takes back the matching share of the pack's
+    credits. The caller has already recorded the new totals on the order (refunded_cents,
+    charged_back_cents); the share is computed on those totals, so several partial refunds
+    take back exactly what one refund of their sum would. The balance may go negative:
+    spending is then blocked until a top-up."""
     if kind not in (LedgerEntry.Kind.REFUND, LedgerEntry.Kind.CHARGEBACK):
         raise ValueError(kind)
     if cents <= 0 or order.member_id is None:
         return None
-    credits = -(-order.credits * cents // order.amount_cents)  # ceiling division
-    credits = min(credits, order.credits)
+    total = min(order.refunded_cents + order.charged_back_cents, order.amount_cents)
+    before = max(total - cents, 0)
+    credits = _credit_share(order, total) - _credit_share(order, before)
+    if credits <= 0:
+        return None
     with transaction.atomic():
         wallet = _locked_wallet(order.member)
         entry = _record(
@@ -99,6 +105,11 @@ def take_back_credits(*, order: Order, kind: str, cents: int) -> LedgerEntry | N
         )
     logger.info("credits.taken_back member=%s order=%s kind=%s", order.member_id, order.pk, kind)
     return entry
+
+
+def _credit_share(order: Order, cents: int) -> int:
+    """The credits that `cents` of the order's amount paid for, rounded up."""
+    return -(-order.credits * cents // order.amount_cents)
 
 
 def adjust_credits(*, member, credits: int, reason: str, staff) -> LedgerEntry:

@@ -68,14 +68,32 @@ def test_refund_and_chargeback_take_credits_back_and_a_negative_balance_blocks_s
     services.credit_purchase(order=order)
     services.spend_credits(member=member, amount=40, reason="messages")
 
+    order.refunded_cents = 500  # as settle_payment records Mollie's totals first
     services.take_back_credits(order=order, kind="refund", cents=500)  # half: 25 credits
     assert services.get_balance(member=member) == -15
     with pytest.raises(services.InsufficientCredits):
         services.spend_credits(member=member, amount=1, reason="message")
 
+    order.charged_back_cents = 1
     services.take_back_credits(order=order, kind="chargeback", cents=1)  # rounds up to 1
     assert services.get_balance(member=member) == -16
     assert services.verify_balances() == []
+
+
+@pytest.mark.django_db
+def test_many_small_refunds_take_back_what_one_refund_of_their_sum_would():
+    member = MemberFactory()
+    order = paid_order(member, credits=50, cents=1000)
+    services.credit_purchase(order=order)
+
+    for _ in range(10):  # ten refunds of 1 cent: 0.5 credit each, rounded up once, not ten times
+        order.refunded_cents += 1
+        services.take_back_credits(order=order, kind="refund", cents=1)
+
+    assert services.get_balance(member=member) == 50 - 1
+    order.refunded_cents = 1000
+    services.take_back_credits(order=order, kind="refund", cents=990)
+    assert services.get_balance(member=member) == 0
 
 
 @pytest.mark.django_db
