@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import CreditPack, LedgerEntry, Order, Wallet
@@ -78,7 +79,10 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 )
         if done:
             self.message_user(
-                request, _("%(count)d orders refunded.") % {"count": done}, messages.SUCCESS
+                request,
+                ngettext("%(count)d order refunded.", "%(count)d orders refunded.", done)
+                % {"count": done},
+                messages.SUCCESS,
             )
 
 
