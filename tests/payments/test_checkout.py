@@ -118,6 +118,7 @@ def test_an_amount_or_credits_tampered_in_the_form_are_ignored(member_client, li
 )
 def test_bad_checkout_input_gives_the_page_back_with_a_message(member_client, live_mollie, data):
     """R4.1: a missing or unknown pack or method, or a pack no longer on sale, starts nothing."""
+    member_client.cookies["django_language"] = "en"  # English texts below
     data = dict(data)
     if data.pop("inactive", False):
         data["pack"] = CreditPack.objects.create(
@@ -145,6 +146,7 @@ def test_start_checkout_refuses_an_unknown_method(member):
 def test_mollie_outage_at_checkout(member_client, member, live_mollie, outage):
     """R4.1: Mollie unreachable at checkout: a clear message, the order failed (not paid), no
     credits."""
+    member_client.cookies["django_language"] = "en"  # English texts below
     if outage == "network":
         live_mollie.post(f"{mp.API}/payments", body=requests.exceptions.ConnectionError("down"))
     else:
@@ -183,6 +185,7 @@ def make_order(member, *, payment_id="tr_WDqYK6vllg", status=Order.Status.OPEN):
 def test_return_page_refreshes_while_the_order_is_open(member_client, member):
     """R4.1: back from Mollie before the webhook: the page polls (htmx) and offers a Refresh
     link without JavaScript."""
+    member_client.cookies["django_language"] = "en"  # English texts below
     order = make_order(member)
     html = member_client.get(reverse("payments:order", args=[order.public_id])).content.decode()
     status_url = reverse("payments:order_status", args=[order.public_id])
@@ -203,6 +206,7 @@ def test_return_page_refreshes_while_the_order_is_open(member_client, member):
 )
 def test_return_page_shows_the_next_step_once_settled(member_client, member, status, text):
     """R4.1: a settled order stops the polling (htmx's 286) and says what to do next."""
+    member_client.cookies["django_language"] = "en"  # English texts below
     order = make_order(member, status=status)
     page = member_client.get(reverse("payments:order", args=[order.public_id]))
     html = page.content.decode()
@@ -238,6 +242,7 @@ def stand_in_checkout(member_client):
 def test_stand_in_paid_credits_the_member(member_client, member, offline):
     """R4.1 offline: checkout -> stand-in page -> "Paid" -> the order is paid, credits added,
     through the webhook's own code; choosing again changes nothing."""
+    member_client.cookies["django_language"] = "en"  # English texts below
     payment = stand_in_checkout(member_client)
     assert payment.id.startswith("tr_standin_")
     order = Order.objects.get()
@@ -245,7 +250,7 @@ def test_stand_in_paid_credits_the_member(member_client, member, offline):
 
     page = member_client.get(reverse("payments:stand_in", args=[payment.id]))
     html = page.content.decode()
-    assert page.status_code == 200 and "€ 19,95" in html
+    assert page.status_code == 200 and "€19.95" in html
     for choice in ("paid", "failed", "canceled", "expired"):
         assert f'value="{choice}"' in html
 

@@ -64,6 +64,7 @@ def test_my_credits_shows_balance_purchases_and_changes(member_client, member):
 
 def test_my_credits_shows_only_my_own(member_client, member):
     """Another member's purchases and ledger never appear."""
+    member_client.cookies["django_language"] = "en"  # English texts below
     other = MemberFactory()
     other_order = paid_order(other, name="Max")
     html = member_client.get(HISTORY).content.decode()
