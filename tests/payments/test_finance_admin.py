@@ -91,3 +91,53 @@ def test_helpdesk_cannot_adjust_credits(client):
     )
 
     assert services.get_balance(member=member) == 1
+
+
+def test_a_refund_in_admin_takes_the_credits_back(client, member, settings):
+    """Done-when of issue 4: Finance refunds a paid order in admin (through the offline
+    stand-in for Mollie) and the member's credits go back."""
+    from django.urls import reverse
+
+    from payments.models import CreditPack, Order, StandInPayment
+
+    settings.MOLLIE_API_KEY = ""
+    buyer = client
+    buyer.force_login(member)
+    pack = CreditPack.objects.get(name="Plus")
+    buyer.post(reverse("payments:checkout"), {"pack": pack.pk, "method": "ideal"})
+    payment = StandInPayment.objects.get()
+    buyer.post(reverse("payments:stand_in", args=[payment.id]), {"status": "paid"})
+    order = Order.objects.get()
+    assert services.get_balance(member=member) == pack.credits
+
+    client.force_login(staff_member("Finance"))
+    client.post(
+        "/admin/payments/order/", {"action": "refund_remaining", "_selected_action": [order.pk]}
+    )
+
+    order.refresh_from_db()
+    assert order.refunded_cents == order.amount_cents
+    assert services.get_balance(member=member) == 0
+    assert not services.is_paying_member(member=member)
+
+
+def test_helpdesk_cannot_refund(client, member, settings):
+    from payments.models import CreditPack, Order
+
+    order = Order.objects.create(
+        member=member,
+        pack=CreditPack.objects.first(),
+        credits=50,
+        amount_cents=995,
+        method="ideal",
+        status=Order.Status.PAID,
+        mollie_payment_id="tr_helpdesk1",
+    )
+    client.force_login(staff_member("Helpdesk"))
+
+    client.post(
+        "/admin/payments/order/", {"action": "refund_remaining", "_selected_action": [order.pk]}
+    )
+
+    order.refresh_from_db()
+    assert order.refunded_cents == 0
