@@ -5,17 +5,14 @@ proves and reconciles it (R4.2): Mollie's id, method, amount, status and times; 
 bank numbers or account-holder names.
 """
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-def new_public_id() -> str:
-    return secrets.token_urlsafe(16)
+# One opaque-id maker for the project; the name stays here for this app's migrations.
+from members.models import new_public_id
 
 
 class CreditPack(models.Model):

@@ -1,4 +1,3 @@
-import secrets
 import unicodedata
 from datetime import date
 
@@ -10,6 +9,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+# One opaque-id maker for the project; the name stays here for this app's migrations.
+from members.models import new_public_id
 
 DESCRIPTION_MAX_LENGTH = 2000
 MIN_AGE = 18
@@ -24,10 +26,6 @@ def normalise_name(text: str) -> str:
     """Lower case without accents, for finding places by what people type ('Liège' = 'liege')."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
-
-
-def new_public_id() -> str:
-    return secrets.token_urlsafe(16)
 
 
 def private_storage():
