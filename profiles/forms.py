@@ -23,7 +23,6 @@ from .models import (
     SexualPreference,
 )
 from .places import place_label, resolve_place
-from .services import SPECIAL_CONSENT_WORDING_VERSION  # noqa: F401  (the wording's version)
 
 SOUGHT_GENDERS = [
     ("women", _("Women")),
