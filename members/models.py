@@ -137,6 +137,9 @@ class OutgoingMail(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    # Extra mail headers, e.g. List-Unsubscribe (RFC 8058) on notification mail. Cleared with
+    # the body once sent (an unsubscribe link is a token too).
+    headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )

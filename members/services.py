@@ -33,6 +33,7 @@ def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingM
         subject=message.subject[:255],
         body_text=message.body,
         body_html=html,
+        headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
     )
     from .tasks import send_outgoing_mail
 
@@ -48,7 +49,11 @@ def send_queued_mail(*, mail_id: int) -> bool:
         if mail is None or mail.status != OutgoingMail.Status.PENDING:
             return False
         message = EmailMultiAlternatives(
-            subject=mail.subject, body=mail.body_text, from_email=mail.from_email, to=[mail.to]
+            subject=mail.subject,
+            body=mail.body_text,
+            from_email=mail.from_email,
+            to=[mail.to],
+            headers=mail.headers or None,
         )
         if mail.body_html:
             message.attach_alternative(mail.body_html, "text/html")
@@ -71,7 +76,10 @@ def send_queued_mail(*, mail_id: int) -> bool:
         mail.attempts += 1
         mail.body_text = ""
         mail.body_html = ""
-        mail.save(update_fields=["status", "sent_at", "attempts", "body_text", "body_html"])
+        mail.headers = {}
+        mail.save(
+            update_fields=["status", "sent_at", "attempts", "body_text", "body_html", "headers"]
+        )
     logger.info("mail.sent mail=%s kind=%s", mail.pk, mail.kind)
     return True
 

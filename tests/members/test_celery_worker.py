@@ -22,6 +22,10 @@ def reset_connection_pool():
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # Kombu's global producer pools would keep the closed pool for later tests' tasks.
+    from kombu import pools
+
+    pools.reset()
 
 
 @pytest.fixture
