@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "config.context_processors.site",
+                "messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -136,6 +137,17 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "resend-unsent-mail": {
         "task": "members.tasks.sweep_outgoing_mail",
+        "schedule": 300.0,
+    },
+    # The first run after 08:00 Europe/Amsterdam sends the day's message summaries; the others
+    # find nothing left to send (messaging.notifications.send_daily_digests).
+    "message-daily-digest": {
+        "task": "messaging.tasks.send_daily_digests",
+        "schedule": 900.0,
+    },
+    # Immediate message notifications whose task was lost are enqueued again.
+    "message-lost-notifications": {
+        "task": "messaging.tasks.sweep_lost_notifications",
         "schedule": 300.0,
     },
 }
@@ -225,6 +237,20 @@ PAYING_MEMBER_WINDOW_DAYS = env.int("PAYING_MEMBER_WINDOW_DAYS", default=0) or N
 # Who may see premium photos (R2.4): profiles asks this callable, so it needs no import of
 # the payments app.
 PREMIUM_ACCESS_CHECK = "payments.services.is_paying_member"
+
+# Messaging (issue 5). What one message costs, how long it may be, how fast a member may send
+# ((count, seconds) windows), and when the same text to many members is held for moderation.
+MESSAGE_PRICE_CREDITS = env.int("MESSAGE_PRICE_CREDITS", default=2)
+MESSAGE_MAX_LENGTH = 2000
+MESSAGE_RATE_LIMITS = [(10, 60), (100, 3600)]
+MASS_SENDING_RECEIVERS = 5
+MASS_SENDING_WINDOW_SECONDS = 3600
+MASS_SENDING_MIN_LENGTH = 12
+# The open conversation, the inbox and the unread badge refresh this often (htmx polling).
+MESSAGE_POLL_SECONDS = 4
+INBOX_POLL_SECONDS = 15
+# Reports one member may send per day (moderation).
+REPORTS_PER_DAY = 20
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "nl"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("", include("profiles.urls")),
     path("credits/", include("payments.urls")),
+    path("messages/", include("messaging.urls")),
     path(
         "accounts/confirm-email/<str:key>/",
         member_views.confirm_email,

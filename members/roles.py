@@ -12,6 +12,9 @@ ROLE_PERMISSIONS = {
         "members.suspend_member",
         "profiles.view_photo",
         "profiles.review_photo",
+        # The report queue: see reported content (each view logged) and decide on it.
+        "moderation.view_report",
+        "moderation.change_report",
     ],
     # Helpdesk answers members' questions and privacy requests: contact details and mail.
     "Helpdesk": [
@@ -19,6 +22,8 @@ ROLE_PERMISSIONS = {
         "members.view_contact_details",
         "members.view_outgoingmail",
         "members.change_outgoingmail",
+        # Why a member does or does not get mail about new messages (never message text).
+        "messaging.view_receivingsettings",
     ],
     # Finance handles money: credit packs, orders, refunds and credit corrections.
     "Finance": [

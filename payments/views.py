@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -34,6 +35,41 @@ def euros(cents: int) -> str:
     if (get_language() or "nl").startswith("nl"):
         return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
     return f"{sign}€{whole:,}.{rest:02d}"
+
+
+# Where a member was when the site sent them to buy credits (a chat page with their unsent
+# text): a same-site path, kept in the session until they visit the packs page without one.
+RETURN_TO_SESSION_KEY = "payments_return_to"
+
+
+def _safe_return_path(request, target: str) -> str | None:
+    """`target` when it is a path on this site (not the credit pages themselves), else None."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or target.startswith("/credits/")
+        or len(target) > 500
+    ):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return target
+
+
+def _remember_return_to(request) -> str | None:
+    target = _safe_return_path(request, request.GET.get("next", ""))
+    if target:
+        request.session[RETURN_TO_SESSION_KEY] = target
+    elif RETURN_TO_SESSION_KEY in request.session:
+        del request.session[RETURN_TO_SESSION_KEY]
+    return target
+
+
+def _return_to(request) -> str | None:
+    return _safe_return_path(request, request.session.get(RETURN_TO_SESSION_KEY, ""))
 
 
 def _own_order(request, public_id: str) -> Order:
@@ -62,6 +98,7 @@ def _packs_page(request, *, form=None, status=200):
             "chosen_method": (form.data.get("method") if form is not None else None)
             or PaymentMethod.IDEAL,
             "offline": mollie.is_offline(),
+            "return_to": _return_to(request),
         },
         status=status,
     )
@@ -70,7 +107,9 @@ def _packs_page(request, *, form=None, status=200):
 @login_required
 @require_GET
 def packs(request):
-    """The credit packs on sale, each with a choice of payment method and a Buy button."""
+    """The credit packs on sale, each with a choice of payment method and a Buy button. A
+    same-site `next` (the chat page that sent the member here) is remembered for the return."""
+    _remember_return_to(request)
     return _packs_page(request)
 
 
@@ -114,10 +153,12 @@ def _order_context(request, order: Order) -> dict:
 @login_required
 @require_GET
 def order(request, public_id):
-    """The return page after checkout: the order's state, refreshed until it is settled."""
-    return render(
-        request, "payments/order.html", _order_context(request, _own_order(request, public_id))
-    )
+    """The return page after checkout: the order's state, refreshed until it is settled, and
+    the way back to where the member was sent from (while the order is open or once paid)."""
+    context = _order_context(request, _own_order(request, public_id))
+    if context["is_open"] or context["is_paid"]:
+        context["return_to"] = _return_to(request)
+    return render(request, "payments/order.html", context)
 
 
 @login_required

@@ -11,6 +11,7 @@ def _no_rate_limits_unless_asked(settings, request):
     @pytest.mark.rate_limits. Others run without, so they cannot trip over each other."""
     if "rate_limits" not in request.keywords:
         settings.ACCOUNT_RATE_LIMITS = False
+        settings.MESSAGE_RATE_LIMITS = []
     clear_own_cache()
     yield
     clear_own_cache()

@@ -210,7 +210,8 @@ def test_return_page_shows_the_next_step_once_settled(member_client, member, sta
     order = make_order(member, status=status)
     page = member_client.get(reverse("payments:order", args=[order.public_id]))
     html = page.content.decode()
-    assert text in html and "hx-get" not in html
+    status_url = reverse("payments:order_status", args=[order.public_id])
+    assert text in html and f'hx-get="{status_url}"' not in html
     fragment = member_client.get(reverse("payments:order_status", args=[order.public_id]))
     assert fragment.status_code == 286 and text in fragment.content.decode()
     if status != Order.Status.PAID:

@@ -1,0 +1,37 @@
+"""Admin for messaging: only the receiving settings, read-only, so the helpdesk can answer
+"why do I get no mail about messages?" (with `messaging.view_receivingsettings`).
+
+Conversations and messages are deliberately not registered: message text is seen only by
+moderators, only for reported messages, through the moderation queue (R9.2, R10.1).
+"""
+
+from django.contrib import admin
+
+from .models import ReceivingSettings
+
+
+@admin.register(ReceivingSettings)
+class ReceivingSettingsAdmin(admin.ModelAdmin):
+    list_display = (
+        "member",
+        "accepts_messages",
+        "only_matching",
+        "max_new_per_day",
+        "notify",
+        "digest_sent_at",
+        "updated_at",
+    )
+    list_filter = ("notify", "accepts_messages", "only_matching")
+    search_fields = ("member__username",)
+    list_select_related = ("member",)
+    fields = list_display
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,129 @@
+"""How content apps plug their content into moderation, the way `personal_data.py` plugs into
+privacy: moderation never imports them; they register here, from a module called
+`moderated_content.py` that `ModerationConfig.ready` imports at start-up.
+
+    # messaging/moderated_content.py
+    register_content(
+        Message,
+        describe=describe_message,       # obj -> Described: what a moderator needs to judge
+        remove=lambda m: remove_message(message=m),
+        release=lambda m: release_held_message(message=m),   # only for content the site holds
+        author=lambda m: m.sender_id,    # obj -> member id of whoever wrote it (or None)
+    )
+
+Contract for the callables (called inside the moderation service's transaction):
+- `describe(obj)` returns a `Described`; it only reads.
+- `remove(obj)` removes the content for good; idempotent.
+- `release(obj)` delivers content the site held back (a no-op for content that was not held);
+  idempotent. Content that is never held registers without it.
+- `author(obj)` returns the id of the member whose content it is.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a moderator sees of one item: its text, who wrote it and when, and its state."""
+
+    text: str
+    author_id: int | None
+    author_username: str
+    created_at: datetime | None
+    status: str
+    status_label: str
+    held: bool = False
+
+
+@dataclass(frozen=True)
+class ContentEntry:
+    model: type[models.Model]
+    describe: Callable[[models.Model], Described]
+    remove: Callable[[models.Model], object]
+    release: Callable[[models.Model], object] | None
+    author: Callable[[models.Model], int | None]
+    queryset: Callable[[], models.QuerySet] | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.model._meta.app_label}.{self.model._meta.model_name}"
+
+    @property
+    def verbose_name(self):
+        return self.model._meta.verbose_name
+
+    def objects(self) -> models.QuerySet:
+        return self.queryset() if self.queryset else self.model._default_manager.all()
+
+    def in_bulk(self, ids) -> dict[int, models.Model]:
+        return self.objects().in_bulk(list(ids))
+
+
+_entries: dict[type[models.Model], ContentEntry] = {}
+
+
+def register_content(
+    model,
+    *,
+    describe,
+    remove,
+    author,
+    release=None,
+    queryset=None,
+) -> ContentEntry:
+    """Makes `model` reportable. `queryset` (optional) returns the base queryset to load items
+    with (for `select_related`), so a case with many items costs one query per kind."""
+    if model in _entries:
+        raise ValueError(f"{model.__name__} is registered with moderation twice")
+    for name, value in (("describe", describe), ("remove", remove), ("author", author)):
+        if not callable(value):
+            raise TypeError(f"{model.__name__} needs a callable {name}")
+    if release is not None and not callable(release):
+        raise TypeError(f"{model.__name__}: release must be callable")
+    entry = ContentEntry(
+        model=model,
+        describe=describe,
+        remove=remove,
+        release=release,
+        author=author,
+        queryset=queryset,
+    )
+    _entries[model] = entry
+    return entry
+
+
+class NotRegistered(LookupError):
+    pass
+
+
+def entries() -> list[ContentEntry]:
+    return list(_entries.values())
+
+
+def is_registered(model) -> bool:
+    return model in _entries
+
+
+def entry_for(model_or_obj) -> ContentEntry:
+    model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    model = model._meta.concrete_model
+    try:
+        return _entries[model]
+    except KeyError:
+        raise NotRegistered(f"{model.__name__} is not registered with moderation") from None
+
+
+def entry_for_content_type(content_type: ContentType) -> ContentEntry:
+    model = content_type.model_class()
+    if model is None:
+        raise NotRegistered(f"content type {content_type.pk} has no model")
+    return entry_for(model)
+
+
+def content_type_of(model_or_obj) -> ContentType:
+    return ContentType.objects.get_for_model(model_or_obj)
