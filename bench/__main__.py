@@ -2,7 +2,9 @@
 figures read as ratios on whatever machine runs them.
 
 Uses DATABASE_URL (default: PostgreSQL on 127.0.0.1, database `datingsite_bench`, dropped and
-made anew unless BENCH_REUSE=1) and BENCH_MEMBERS (default 100000).
+made anew unless BENCH_REUSE=1) and BENCH_MEMBERS (default 100000). The chat benchmark
+(bench/messaging.py) adds BENCH_MESSAGES (default 1000000), BENCH_HEAVY_INBOX,
+BENCH_HEAVY_HISTORY and BENCH_SENDS.
 """
 
 import os
@@ -15,6 +17,10 @@ import time
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/datingsite_bench")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Tasks (the new-message notification) go to the broker as in production, not run in-process;
+# without REDIS_URL that is Celery's in-memory broker. Mail never reaches the console.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 
 
@@ -130,6 +136,10 @@ def main():
     )
     measure_page(client, ["/suggestions/"], "suggestions", bare_median)
     measure_page(client, ["/"], "home with suggestions", bare_median)
+
+    from bench import messaging
+
+    messaging.run(bare_median, REQUESTS)
 
 
 if __name__ == "__main__":
