@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "members.middleware.PageViewSessionsMiddleware",  # allauth's, skipping htmx polls
     "members.middleware.StaffTwoFactorMiddleware",
     "members.middleware.NoStoreForMembersMiddleware",
     "members.middleware.LastActiveMiddleware",

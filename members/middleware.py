@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.middleware import UserSessionsMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -95,3 +96,14 @@ class LastActiveMiddleware:
                 ).update(last_active_at=now)
                 user.last_active_at = now
         return self.get_response(request)
+
+
+class PageViewSessionsMiddleware(UserSessionsMiddleware):
+    """allauth's session tracking (the member's list of devices with "last seen"), recorded on
+    page views only: the background refreshes of open pages (htmx GETs every few seconds) would
+    otherwise write the session row several times a minute per open tab."""
+
+    def __call__(self, request):
+        if request.method == "GET" and request.headers.get("HX-Request") == "true":
+            return self.get_response(request)
+        return super().__call__(request)

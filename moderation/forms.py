@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import EXPLANATION_MAX_LENGTH
@@ -20,8 +22,14 @@ class ReportForm(forms.Form):
         required=False,
         max_length=EXPLANATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Anything the moderator should know. At most %(limit)s characters.")
-        % {"limit": EXPLANATION_MAX_LENGTH},
+        # Lazy all the way: formatted per request, in the visitor's language.
+        help_text=lazy(
+            lambda: (
+                gettext("Anything the moderator should know. At most %(limit)s characters.")
+                % {"limit": EXPLANATION_MAX_LENGTH}
+            ),
+            str,
+        )(),
     )
 
 

@@ -91,13 +91,8 @@ def make_member(username="sanne", email="sanne@example.org", password=PASSWORD, 
 
     from members.models import Member
 
-    member = Member(
-        username=username,
-        email=email,
-        gender=Member.Gender.WOMAN,
-        confirmed_adult_at=timezone.now(),
-        **extra,
-    )
+    extra.setdefault("gender", Member.Gender.WOMAN)
+    member = Member(username=username, email=email, confirmed_adult_at=timezone.now(), **extra)
     member.set_password(password)
     member.save()
     EmailAddress.objects.create(user=member, email=email, verified=True, primary=True)

@@ -253,3 +253,17 @@ def test_mass_sending_is_held_and_queued(alice):
     assert report.reported_member == alice
     assert item_ids(report) == {sent[4].pk}
     assert not report.notices.exists()
+
+
+def test_the_report_form_speaks_the_visitors_language():
+    """Texts are translated per request, not once when the module was loaded."""
+    from django.utils import translation
+
+    from moderation.forms import ReportForm
+
+    with translation.override("en"):
+        english = str(ReportForm().fields["explanation"].help_text)
+    with translation.override("nl"):
+        dutch = str(ReportForm().fields["explanation"].help_text)
+    assert english.startswith("Anything the moderator should know")
+    assert dutch != english and "1000" in dutch

@@ -293,7 +293,7 @@ def test_suspending_ends_the_members_sessions_and_status(
     page = bob_browser.get("/profile/")
     assert page.status_code == 302 and "/accounts/login/" in page.url
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
-    assert "suspended" in mail.outbox[0].subject
+    assert "geschorst" in mail.outbox[0].subject  # Bob's language: Dutch, the default
 
 
 def test_decisions_follow_one_another_and_are_each_recorded(moderator_client, alice, bob):
