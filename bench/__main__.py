@@ -4,7 +4,9 @@ figures read as ratios on whatever machine runs them.
 Uses DATABASE_URL (default: PostgreSQL on 127.0.0.1, database `datingsite_bench`, dropped and
 made anew unless BENCH_REUSE=1) and BENCH_MEMBERS (default 100000). The chat benchmark
 (bench/messaging.py) adds BENCH_MESSAGES (default 1000000), BENCH_HEAVY_INBOX,
-BENCH_HEAVY_HISTORY and BENCH_SENDS.
+BENCH_HEAVY_HISTORY and BENCH_SENDS; the export benchmark (bench/exports.py)
+BENCH_EXPORT_MESSAGES (default 5000,50000); the erasure benchmark (bench/erasure.py)
+BENCH_ERASURE_ACCOUNTS (default 10000).
 """
 
 import os
@@ -134,12 +136,22 @@ def main():
     measure_page(
         client, [f"/search/?page={p}" for p in range(1, 6)], "search, pages 1-5", bare_median
     )
+    # Demo members consented to suggestions (privacy/demo_data.py): measure a page with cards.
+    assert "member-card" in client.get("/suggestions/").content.decode(), "no suggestions shown"
     measure_page(client, ["/suggestions/"], "suggestions", bare_median)
     measure_page(client, ["/"], "home with suggestions", bare_median)
 
     from bench import messaging
 
     messaging.run(bare_median, REQUESTS)
+
+    from bench import exports
+
+    exports.run(bare_median)
+
+    from bench import erasure
+
+    erasure.run(bare_median)
 
 
 if __name__ == "__main__":

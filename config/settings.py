@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "members.middleware.StaffTwoFactorMiddleware",
     "members.middleware.NoStoreForMembersMiddleware",
     "members.middleware.LastActiveMiddleware",
+    "privacy.middleware.PrivacyStatementMiddleware",  # asks to read a new statement version
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +149,17 @@ CELERY_BEAT_SCHEDULE = {
     # Immediate message notifications whose task was lost are enqueued again.
     "message-lost-notifications": {
         "task": "messaging.tasks.sweep_lost_notifications",
+        "schedule": 300.0,
+    },
+    # Exports: build the ones whose task was lost, delete expired files (privacy.exports).
+    "data-exports": {
+        "task": "privacy.tasks.sweep_data_exports",
+        "schedule": 600.0,
+    },
+    # Erase closed accounts whose time has come, immediate erasures within minutes
+    # (privacy.erasure).
+    "erase-due-accounts": {
+        "task": "privacy.tasks.erase_due_accounts",
         "schedule": 300.0,
     },
 }
@@ -237,6 +249,19 @@ PAYING_MEMBER_WINDOW_DAYS = env.int("PAYING_MEMBER_WINDOW_DAYS", default=0) or N
 # Who may see premium photos (R2.4): profiles asks this callable, so it needs no import of
 # the payments app.
 PREMIUM_ACCESS_CHECK = "payments.services.is_paying_member"
+
+# Privacy centre (issue 6). A closed account is erased this many months after closing (the
+# statement promises at most 60; shorter is allowed), and can be reopened by logging in within
+# the grace period. Exports can be downloaded this many days, one request per 24 hours.
+ACCOUNT_ERASURE_AFTER = env.int("ACCOUNT_ERASURE_AFTER", default=60)
+if not 0 <= ACCOUNT_ERASURE_AFTER <= 60:
+    raise ImproperlyConfigured("ACCOUNT_ERASURE_AFTER is in months, from 0 to 60.")
+ACCOUNT_REOPEN_GRACE_DAYS = 30
+DATA_EXPORT_DAYS = 7
+DATA_EXPORT_INTERVAL_HOURS = 24
+# The privacy statement version members accept: the latest published in admin (privacy app);
+# members asks it through this name, as profiles asks PREMIUM_ACCESS_CHECK.
+CURRENT_PRIVACY_STATEMENT_VERSION = "privacy.services.current_statement_version"
 
 # Messaging (issue 5). What one message costs, how long it may be, how fast a member may send
 # ((count, seconds) windows), and when the same text to many members is held for moderation.

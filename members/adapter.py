@@ -1,13 +1,24 @@
+import logging
+from datetime import timedelta
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.sites.shortcuts import get_current_site
+from django.shortcuts import redirect
+from django.template.defaultfilters import date as format_date
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from .models import Member
 from .services import queue_mail
+
+logger = logging.getLogger("members.auth")
 
 
 class MemberAccountAdapter(DefaultAccountAdapter):
@@ -22,9 +33,35 @@ class MemberAccountAdapter(DefaultAccountAdapter):
         if data.get("accept_terms"):
             user.terms_version = settings.TERMS_VERSION
             user.terms_accepted_at = now
-            user.privacy_version = settings.PRIVACY_STATEMENT_VERSION
+            # The latest published version (privacy app), asked by name: members does not
+            # import privacy.
+            user.privacy_version = import_string(settings.CURRENT_PRIVACY_STATEMENT_VERSION)()
             user.privacy_accepted_at = now
         return super().save_user(request, user, form, commit=commit)
+
+    def pre_login(self, request, user, **kwargs):
+        """A closed account logs in only to be reopened (R7.3): within the grace period and
+        when the member did not ask for immediate erasure. Otherwise the log-in is refused
+        with a clear message; this runs only after a correct password, so it tells nothing
+        to anyone who does not know it."""
+        if isinstance(user, Member) and user.is_closed and not may_reopen(user):
+            return _refuse_closed_account(request, user)
+        return super().pre_login(request, user, **kwargs)
+
+    def post_login(self, request, user, **kwargs):
+        """Reopens a closed account once the log-in is complete (after two-factor, if set)."""
+        if isinstance(user, Member) and user.is_closed:
+            if not reopen_account(member=user):
+                logout(request)
+                return _refuse_closed_account(request, user)
+            messages.success(
+                request,
+                _(
+                    "Welcome back! Your account is open again: other members can find you, "
+                    "and your data will not be erased."
+                ),
+            )
+        return super().post_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix, email, context):
         """Renders the mail in the member's own language and queues it: the row is written in
@@ -64,3 +101,69 @@ def _member_for_address(email):
     if address:
         return address.user
     return Member.objects.filter(email__iexact=email).first()
+
+
+# --- Reopening a closed account (R7.3) ---------------------------------------------------------
+# The rule lives here, beside the log-in that applies it: members may not import privacy, and
+# everything it needs (status, closed_at, erasure_due_at) is on the Member.
+
+
+def reopen_deadline(member):
+    """Until when a closed member gets the account back by logging in: ACCOUNT_REOPEN_GRACE_DAYS
+    after closing (never past the erasure date). None when there is no way back: the member
+    asked for immediate erasure (`erasure_due_at` equals `closed_at`)."""
+    if member.closed_at is None or member.erasure_due_at is None:
+        return None
+    if member.erasure_due_at <= member.closed_at:
+        return None
+    grace_end = member.closed_at + timedelta(days=settings.ACCOUNT_REOPEN_GRACE_DAYS)
+    return min(grace_end, member.erasure_due_at)
+
+
+def may_reopen(member, *, now=None) -> bool:
+    deadline = reopen_deadline(member)
+    return member.is_closed and deadline is not None and (now or timezone.now()) < deadline
+
+
+def reopen_account(*, member, now=None) -> bool:
+    """Makes a closed member active again if they still may; a conditional update, so it
+    cannot undo an erasure running at the same moment. Returns whether it reopened."""
+    now = now or timezone.now()
+    if not may_reopen(member, now=now):
+        return False
+    reopened = Member.objects.filter(
+        pk=member.pk,
+        status=Member.Status.CLOSED,
+        closed_at=member.closed_at,
+        erasure_due_at=member.erasure_due_at,
+    ).update(status=Member.Status.ACTIVE, closed_at=None, erasure_due_at=None)
+    if reopened:
+        member.status, member.closed_at, member.erasure_due_at = Member.Status.ACTIVE, None, None
+        logger.info("account.reopened member=%s", member.pk)
+    return bool(reopened)
+
+
+def _refuse_closed_account(request, member):
+    from allauth.account.internal.stagekit import clear_login
+
+    clear_login(request)
+    logger.info("login.refused_closed member=%s", member.pk)
+    if reopen_deadline(member) is None or member.erasure_due_at <= timezone.now():
+        text = _(
+            "This account was closed and its data is being erased. It can no longer be reopened."
+        )
+    else:
+        text = _(
+            "This account was closed on %(closed)s. It could be reopened by logging in until "
+            "%(deadline)s; that is no longer possible. Its data will be erased on %(erasure)s."
+        ) % {
+            "closed": _day(member.closed_at),
+            "deadline": _day(reopen_deadline(member)),
+            "erasure": _day(member.erasure_due_at),
+        }
+    messages.error(request, text)
+    return redirect("account_login")
+
+
+def _day(moment) -> str:
+    return format_date(timezone.localtime(moment), "j F Y")

@@ -1,5 +1,6 @@
 from allauth.account.forms import SignupForm
 from django import forms
+from django.dispatch import Signal
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.html import format_html
@@ -8,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from .models import Member
 
 format_html_lazy = lazy(format_html, str)
+
+# Sent once a member signed up, with `member` and `consents`: {purpose: ticked} for the optional
+# boxes below. The privacy app records them in its consent ledger (members may not import it,
+# so it listens here, as profiles listens to privacy's consent_withdrawn). Purposes are named as
+# in privacy.models.ConsentPurpose.
+member_signed_up = Signal()
+SIGNUP_CONSENT_FIELDS = {
+    "consent_suggestions": "suggestions",
+    "consent_promotional_email": "promotional_email",
+}
 
 
 class MemberSignupForm(SignupForm):
@@ -34,7 +45,32 @@ class MemberSignupForm(SignupForm):
         },
     )
 
-    field_order = ["username", "email", "gender", "password1", "password2", "adult", "accept_terms"]
+    # Optional and unticked: consent is given by ticking, never by default (R7.1).
+    consent_suggestions = forms.BooleanField(
+        label=_("Suggest people who fit me, and suggest me to people I fit (optional)."),
+        help_text=_(
+            "We compare your profile and what you look for with other members' profiles. You "
+            "can turn this on or off at any time in your privacy centre."
+        ),
+        required=False,
+    )
+    consent_promotional_email = forms.BooleanField(
+        label=_("Send me news and offers about the site by e-mail now and then (optional)."),
+        help_text=_("You can stop them at any time in your privacy centre."),
+        required=False,
+    )
+
+    field_order = [
+        "username",
+        "email",
+        "gender",
+        "password1",
+        "password2",
+        "adult",
+        "accept_terms",
+        "consent_suggestions",
+        "consent_promotional_email",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,4 +79,15 @@ class MemberSignupForm(SignupForm):
         )
         self.fields["email"].help_text = _(
             "We send a confirmation link; it is never shown to other members."
+        )
+
+    def signup(self, request, user):
+        """allauth's hook after the member is saved: hands the optional consents on."""
+        member_signed_up.send(
+            sender=type(user),
+            member=user,
+            consents={
+                purpose: bool(self.cleaned_data.get(name))
+                for name, purpose in SIGNUP_CONSENT_FIELDS.items()
+            },
         )

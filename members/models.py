@@ -2,7 +2,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +66,9 @@ class Member(AbstractUser):
     # Set by the privacy work (R7.4 restriction): while true the member is left out of search,
     # suggestions and matching. Every such feature honours it.
     processing_restricted = models.BooleanField(_("processing restricted"), default=False)
+    # Closing (R7.3): when the closed account's data is erased. Equal to `closed_at` when the
+    # member asked for immediate erasure (no reopening then).
+    erasure_due_at = models.DateTimeField(_("erasure due at"), null=True, blank=True, db_index=True)
 
     objects = MemberManager()
 
@@ -151,7 +154,11 @@ class OutgoingMail(models.Model):
         verbose_name = _("outgoing mail")
         verbose_name_plural = _("outgoing mail")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="outgoingmail_pending_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outgoingmail_pending_idx"),
+            # Erasure finds a member's mail by address, case-insensitively.
+            models.Index(Upper("to"), name="outgoingmail_to_upper_idx"),
+        ]
 
     def __str__(self):
         return f"{self.kind} ({self.get_status_display()})"

@@ -1,10 +1,14 @@
 """How the members app's personal data is exported and erased (see privacy.registry)."""
 
+from urllib.parse import urlsplit
+
 from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
@@ -13,6 +17,33 @@ from .models import Member, OutgoingMail
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def _forget_rate_limits(member) -> None:
+    """allauth's rate-limit counters kept in the cache under the member's id or a hash of
+    their log-in name or address (at most minutes old): gone with the account."""
+    from allauth.account import app_settings
+    from allauth.core.internal.ratelimit import get_cache_key, parse_rates
+
+    hosts = {urlsplit(settings.SITE_URL).netloc, urlsplit(settings.SITE_URL).hostname}
+    hosts |= {host for host in settings.ALLOWED_HOSTS if "*" not in host and host != "."}
+    logins = {value.lower() for value in (member.username, member.email) if value}
+    keys = set()
+    for action, rates in app_settings.RATE_LIMITS.items():
+        for rate in parse_rates(rates):
+            if rate.per == "user":
+                candidates = [None]
+            elif rate.per == "key":
+                candidates = logins | {f"{host}:{login}" for host in hosts for login in logins}
+            else:
+                continue
+            for key in candidates:
+                keys.add(
+                    get_cache_key(
+                        None, app="allauth.account", action=action, rate=rate, key=key, user=member
+                    )
+                )
+    cache.delete_many(list(keys))
 
 
 @register(Member, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT)
@@ -37,6 +68,7 @@ class MemberData:
         ]
 
     def erase(self, member):
+        _forget_rate_limits(member)
         Member.objects.filter(pk=member.pk).delete()
 
 
@@ -49,6 +81,11 @@ class EmailAddressData:
         ]
 
     def erase(self, member):
+        # Mail to the member's other addresses (an unconfirmed new one) goes with them; mail to
+        # the account's own address is OutgoingMailData's.
+        others = EmailAddress.objects.filter(user=member).exclude(email__iexact=member.email)
+        for address in others.values_list("email", flat=True):
+            OutgoingMail.objects.filter(to__iexact=address).delete()
         EmailConfirmation.objects.filter(email_address__user=member).delete()
         EmailAddress.objects.filter(user=member).delete()
 
@@ -96,7 +133,7 @@ class UserSessionData:
         UserSession.objects.filter(user=member).delete()
 
 
-@register(Authenticator, category=Category.NECESSARY, purpose="security", basis=Basis.CONTRACT)
+@register(Authenticator, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT)
 class AuthenticatorData:
     def export(self, member):
         # The secrets themselves are not exported: they would let anyone with the file log in.
@@ -110,7 +147,9 @@ class AuthenticatorData:
 
 
 register_no_personal_data(
-    LogEntry, reason="Staff actions in admin: the author is staff, kept as the audit trail."
+    LogEntry,
+    reason="Staff actions in admin. Rows about an erased member or their erased objects are "
+    "deleted by privacy.erasure; rows a staff member wrote go with their account.",
 )
 register_no_personal_data(
     EmailConfirmation, reason="Erased with the member's e-mail addresses (EmailAddressData)."

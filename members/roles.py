@@ -24,6 +24,11 @@ ROLE_PERMISSIONS = {
         "members.change_outgoingmail",
         # Why a member does or does not get mail about new messages (never message text).
         "messaging.view_receivingsettings",
+        # Answer questions about consents, limits and which statement version was accepted
+        # (read-only: nobody can change these ledgers in admin).
+        "privacy.view_consentrecord",
+        "privacy.view_processinglimitrecord",
+        "privacy.view_statementacceptance",
     ],
     # Finance handles money: credit packs, orders, refunds and credit corrections.
     "Finance": [

@@ -11,7 +11,10 @@ member keeps their own messages in a conversation with "a removed member". Messa
 sent are the others' data and stay theirs.
 """
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
+from django.utils import timezone
 
 from privacy.registry import Basis, Category, register
 
@@ -22,6 +25,19 @@ REMOVED_MEMBER = "removed member"
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def _forget_send_quota(member) -> None:
+    """The member's sending counters in the cache (the keys of services._consume_send_quota:
+    this window and the one before, which lives a few seconds longer)."""
+    now = int(timezone.now().timestamp())
+    cache.delete_many(
+        [
+            f"msgrate:{member.pk}:{seconds}:{now // seconds - back}"
+            for _limit, seconds in settings.MESSAGE_RATE_LIMITS
+            for back in (0, 1)
+        ]
+    )
 
 
 def _name(member) -> str:
@@ -65,39 +81,39 @@ class ConversationData:
 @register(Message, category=Category.VOLUNTARY, purpose="messages", basis=Basis.CONTRACT)
 class MessageData:
     def export(self, member):
+        """A generator, not a list: a history of 50000 messages is read through a database
+        cursor and written to the export row by row (privacy.exports), so memory stays flat."""
         conversations = {
             c.pk: (c.public_id, _name(_other_of(c, member)))
             for c in _conversations_of(member).select_related("member_low", "member_high")
         }
-        rows = []
         messages = (
             Message.objects.filter(conversation_id__in=conversations)
             .filter(Q(sender=member) | ~Q(status=Message.Status.HELD))
             .order_by("conversation_id", "id")
+            .only("public_id", "conversation_id", "sender_id", "status", "created_at", "text")
         )
-        for message in messages.iterator(chunk_size=1000):
+        for message in messages.iterator(chunk_size=2000):
             conversation, other = conversations[message.conversation_id]
             sent = message.sender_id == member.pk
             readable = message.status == Message.Status.DELIVERED or (
                 sent and message.status == Message.Status.HELD
             )
-            rows.append(
-                {
-                    "conversation": conversation,
-                    "message": message.public_id,
-                    "direction": "sent" if sent else "received",
-                    "other_party": other,
-                    "status": message.status,
-                    "sent_at": _iso(message.created_at),
-                    "text": message.text if readable else "",
-                }
-            )
-        return rows
+            yield {
+                "conversation": conversation,
+                "message": message.public_id,
+                "direction": "sent" if sent else "received",
+                "other_party": other,
+                "status": message.status,
+                "sent_at": _iso(message.created_at),
+                "text": message.text if readable else "",
+            }
 
     def erase(self, member):
         Message.objects.filter(sender=member).update(
             text="", text_digest="", status=Message.Status.ERASED, sender=None
         )
+        _forget_send_quota(member)
 
 
 @register(Participant, category=Category.VOLUNTARY, purpose="messages", basis=Basis.CONTRACT)

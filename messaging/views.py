@@ -106,7 +106,10 @@ def _own_side(request, public_id):
 
 
 def _other_name(other) -> str:
-    return other.username if other is not None else _("Removed member")
+    """A closed account shows as removed at once (R7.3), not only once it is erased."""
+    if other is None or other.is_closed:
+        return _("Removed member")
+    return other.username
 
 
 def _mark_own(found, viewer) -> list:

@@ -5,9 +5,13 @@ never who reported them. Erasure keeps the cases (other members' reports and the
 work depend on them) but cuts every link to the member and clears what they wrote.
 """
 
+from django.core.cache import cache
+from django.utils import timezone
+
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
 from .models import ContentAccessLog, Decision, Notice, Report, ReportDecision, ReportedItem
+from .services import REPORT_WINDOW_SECONDS
 
 
 def _iso(value):
@@ -34,6 +38,10 @@ class NoticeData:
 
     def erase(self, member):
         Notice.objects.filter(reporter=member).update(reporter=None, explanation="")
+        # The member's report counter in the cache (services._quota_key): this window and the
+        # one before, which lives a minute longer.
+        window = int(timezone.now().timestamp()) // REPORT_WINDOW_SECONDS
+        cache.delete_many([f"reportquota:{member.pk}:{window - back}" for back in (0, 1)])
 
 
 @register(Report, category=Category.NECESSARY, purpose="safety", basis=Basis.LEGITIMATE_INTEREST)

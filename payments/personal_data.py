@@ -11,7 +11,7 @@ from privacy.registry import Basis, Category, register, register_no_personal_dat
 from .models import LedgerEntry, Order, StandInPayment, Wallet
 
 
-@register(Order, category=Category.NECESSARY, purpose="payment", basis=Basis.LEGAL_OBLIGATION)
+@register(Order, category=Category.NECESSARY, purpose="purchases", basis=Basis.LEGAL_OBLIGATION)
 class OrderData:
     retention = "Kept 7 years for bookkeeping, detached from the member at erasure."
 
@@ -35,7 +35,7 @@ class OrderData:
         Order.objects.filter(member=member).update(member=None, detached_at=timezone.now())
 
 
-@register(LedgerEntry, category=Category.NECESSARY, purpose="payment", basis=Basis.CONTRACT)
+@register(LedgerEntry, category=Category.NECESSARY, purpose="credits", basis=Basis.CONTRACT)
 class LedgerEntryData:
     def export(self, member):
         return [
@@ -54,7 +54,7 @@ class LedgerEntryData:
         LedgerEntry.objects.filter(created_by=member).update(created_by=None)
 
 
-@register(Wallet, category=Category.NECESSARY, purpose="payment", basis=Basis.CONTRACT)
+@register(Wallet, category=Category.NECESSARY, purpose="credits", basis=Basis.CONTRACT)
 class WalletData:
     def export(self, member):
         return [{"balance": w.balance} for w in Wallet.objects.filter(member=member)]

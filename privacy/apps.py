@@ -11,3 +11,4 @@ class PrivacyConfig(AppConfig):
         # Each app's personal_data.py registers its models, the way admin.py registers with
         # the admin site.
         autodiscover_modules("personal_data")
+        from . import signals  # noqa: F401  (records the consents given at sign-up)

@@ -8,46 +8,36 @@ Apps plug in from their `personal_data.py`:
         def export(self, member): ...   # JSON-ready rows for the member's export
         def erase(self, member): ...    # idempotent: safe to run twice after a crash
 
+`purpose` names a purpose of the one declaration (privacy/declaration.py), with the same legal
+basis: `register` refuses anything else, so the "my data" page and the export, which are
+generated from the declaration, cover every registered model.
+
 Models that reference a member but hold nothing personal are declared with
 `register_no_personal_data(Model, reason=...)`. A test walks every model and fails when one
 that is or references the member is in neither list.
 """
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+# The categories, bases and purposes live in the one declaration; imported from here too.
+from .declaration import BASIS_LABELS, CATEGORY_LABELS, PURPOSES, Basis, Category
 
-class Category(StrEnum):
-    """The three categories of section 9 of the privacy statement (R8.1)."""
-
-    NECESSARY = "necessary"
-    VOLUNTARY = "voluntary"
-    SPECIAL = "special"
-
-
-class Basis(StrEnum):
-    CONTRACT = "contract"
-    CONSENT = "consent"
-    EXPLICIT_CONSENT = "explicit_consent"
-    LEGAL_OBLIGATION = "legal_obligation"
-    LEGITIMATE_INTEREST = "legitimate_interest"
-
-
-CATEGORY_LABELS = {
-    Category.NECESSARY: _("Necessary"),
-    Category.VOLUNTARY: _("Voluntary"),
-    Category.SPECIAL: _("Special"),
-}
-BASIS_LABELS = {
-    Basis.CONTRACT: _("Needed to provide the service you signed up for"),
-    Basis.CONSENT: _("Your consent"),
-    Basis.EXPLICIT_CONSENT: _("Your explicit consent"),
-    Basis.LEGAL_OBLIGATION: _("A legal obligation"),
-    Basis.LEGITIMATE_INTEREST: _("Our legitimate interest in a safe and working site"),
-}
+__all__ = [
+    "BASIS_LABELS",
+    "CATEGORY_LABELS",
+    "Basis",
+    "Category",
+    "Entry",
+    "entries",
+    "entry_for",
+    "erase_member_data",
+    "export_member",
+    "is_declared",
+    "register",
+    "register_no_personal_data",
+]
 
 
 @dataclass(frozen=True)
@@ -62,7 +52,12 @@ class Entry:
     def label(self) -> str:
         return f"{self.model._meta.app_label}.{self.model._meta.model_name}"
 
-    def export(self, member) -> list[dict]:
+    @property
+    def declared_purpose(self):
+        return PURPOSES[self.purpose]
+
+    def export(self, member):
+        """An iterable of JSON-ready rows (large histories are generators: iterate once)."""
         return self.handler.export(member)
 
     def erase(self, member) -> None:
@@ -82,6 +77,16 @@ def register(model, *, category: Category, purpose: str, basis: Basis):
         for method in ("export", "erase"):
             if not callable(getattr(handler_class, method, None)):
                 raise TypeError(f"{handler_class.__name__} needs a {method}(member) method")
+        declared = PURPOSES.get(str(purpose))
+        if declared is None:
+            raise ValueError(
+                f"{model.__name__}: purpose {purpose!r} is not declared in privacy/declaration.py"
+            )
+        if Basis(basis) != declared.basis:
+            raise ValueError(
+                f"{model.__name__}: basis {basis!r} differs from the declared basis of "
+                f"{purpose!r} ({declared.basis})"
+            )
         _entries[model] = Entry(
             model=model,
             category=Category(category),
@@ -113,7 +118,7 @@ def is_declared(model) -> bool:
 
 def export_member(member) -> dict[str, list[dict]]:
     """Every registered piece of a member's data, keyed by model label."""
-    return {entry.label: entry.export(member) for entry in entries()}
+    return {entry.label: list(entry.export(member)) for entry in entries()}
 
 
 def erase_member_data(member) -> None:

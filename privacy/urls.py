@@ -1,10 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import account_views, export_views, views
 
 app_name = "privacy"
 
 urlpatterns = [
     path("", views.statement, name="statement"),
     path("contact/", views.data_protection_officer, name="dpo"),
+    # The member's privacy centre.
+    path("me/", views.centre, name="centre"),
+    path("me/consents/", views.consents, name="consents"),
+    path("me/data/", views.my_data, name="my_data"),
+    path("me/limits/", views.processing_limits, name="limits"),
+    path("accept/", views.accept_statement, name="accept_statement"),
+    path("me/export/", export_views.exports, name="exports"),
+    path("me/export/<str:public_id>/download/", export_views.download, name="export_download"),
+    path("me/close/", account_views.close_account, name="close_account"),
 ]

@@ -1,12 +1,39 @@
+"""The privacy statement, the data protection officer, and the member's privacy centre: what
+is held (R7.4, R8.2), consents (R7.1), restriction and objection (R7.4), and accepting a new
+version of the statement. Every page works on request.user's own data only."""
+
+import logging
+from urllib.parse import urlencode
+
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import declaration, services
+from .forms import AcceptStatementForm, ConsentChangeForm, LimitChangeForm, safe_next
+from .models import ProcessingLimit
+
+logger = logging.getLogger(__name__)
 
 
 def statement(request):
-    """The privacy statement: the Dutch text as published, and its English rendering."""
-    return render(
-        request, "privacy/statement.html", {"version": settings.PRIVACY_STATEMENT_VERSION}
-    )
+    """The current published privacy statement: the Dutch text, which is the leading one, or
+    its English rendering. Before any version is in the database (a fresh test database), the
+    texts of the first version in templates/privacy/ are shown."""
+    current = services.current_statement()
+    language = get_language()
+    context = {"statement": current, "language": language}
+    if current is not None:
+        context["version"] = current.version
+        context["text"] = services.statement_text(current, language)
+    else:
+        context["version"] = settings.PRIVACY_STATEMENT_VERSION
+    return render(request, "privacy/statement.html", context)
 
 
 def data_protection_officer(request):
@@ -14,4 +41,183 @@ def data_protection_officer(request):
         request,
         "privacy/dpo.html",
         {"dpo_name": settings.DPO_NAME, "dpo_email": settings.DPO_EMAIL},
+    )
+
+
+@login_required
+def centre(request):
+    return render(
+        request,
+        "privacy/centre.html",
+        {
+            "statement": services.current_statement(),
+            "restricted": request.user.processing_restricted,
+        },
+    )
+
+
+@login_required
+def my_data(request):
+    return render(
+        request, "privacy/my_data.html", {"sections": services.what_is_held(request.user)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consents(request):
+    member = request.user
+    if request.method == "POST":
+        form = ConsentChangeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Nothing was changed: that choice is not known."))
+            return redirect("privacy:consents")
+        declared = declaration.consent(form.cleaned_data["purpose"])
+        if form.granted and not declared.give_here:
+            # Explicit consent has its own page and wording; cookies are asked by the site
+            # when it sets them. Withdrawing works here for every purpose.
+            if declared.give_url:
+                return redirect(declared.give_url)
+            messages.error(request, _("This consent cannot be given here."))
+            return redirect("privacy:consents")
+        services.set_consent(
+            member=member,
+            purpose=declared.purpose,
+            granted=form.granted,
+            source=declaration.SOURCE_CONSENTS_PAGE,
+        )
+        if form.granted:
+            message = _("Your consent for “%(purpose)s” is recorded. It is on now.")
+        else:
+            message = _("Your consent for “%(purpose)s” is withdrawn. It is off now.")
+        messages.success(request, message % {"purpose": declared.label})
+        return redirect(f"{reverse('privacy:consents')}#consent-{declared.key}")
+
+    states = services.consent_states(member)
+    rows = []
+    for purpose, declared in declaration.CONSENTS.items():
+        record = states.get(purpose)
+        rows.append(
+            {
+                "declared": declared,
+                "on": bool(record and record.granted),
+                "record": record,
+                "source": declaration.source_label(record.source) if record else "",
+            }
+        )
+    return render(request, "privacy/consents.html", {"rows": rows})
+
+
+LIMIT_TEXTS = {
+    ProcessingLimit.RESTRICTION: {
+        "title": _("Restrict processing"),
+        "explanation": _(
+            "While processing is restricted we keep your data but do not use it: your profile "
+            "is left out of search and suggestions, nobody can start or continue a chat with "
+            "you and you cannot send messages, no matching runs, and you get no promotional "
+            "e-mail."
+        ),
+        "still": _(
+            "You can still log in, read your messages and your data, download a copy of it, "
+            "and lift the restriction here at any time."
+        ),
+        "turn_on": _("Restrict processing"),
+        "turn_off": _("Lift the restriction"),
+        "done_on": _("Processing of your data is restricted now."),
+        "done_off": _("The restriction is lifted: everything works as before."),
+    },
+    ProcessingLimit.OBJECT_PROFILING: {
+        "title": _("Object to profiling"),
+        "explanation": _(
+            "We then stop using your profile to suggest people to you, and stop suggesting you "
+            "to others, even if you consented to personalised suggestions."
+        ),
+        "still": _("Search works as before, and others can still find you in search."),
+        "turn_on": _("Object to profiling"),
+        "turn_off": _("Withdraw my objection"),
+        "done_on": _("Your objection to profiling is recorded: suggestions have stopped."),
+        "done_off": _("Your objection to profiling is withdrawn."),
+    },
+    ProcessingLimit.OBJECT_DIRECT_MARKETING: {
+        "title": _("Object to direct marketing"),
+        "explanation": _("We then send you no promotional e-mail, even if you consented to it."),
+        "still": _("Mail about your account and your messages still reaches you."),
+        "turn_on": _("Object to direct marketing"),
+        "turn_off": _("Withdraw my objection"),
+        "done_on": _("Your objection to direct marketing is recorded: no promotional e-mail."),
+        "done_off": _("Your objection to direct marketing is withdrawn."),
+    },
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def processing_limits(request):
+    member = request.user
+    if request.method == "POST":
+        form = LimitChangeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Nothing was changed: that choice is not known."))
+            return redirect("privacy:limits")
+        kind, active = form.cleaned_data["kind"], form.cleaned_data["active"]
+        services.set_processing_limit(
+            member=member, kind=kind, active=active, source=declaration.SOURCE_LIMITS_PAGE
+        )
+        texts = LIMIT_TEXTS[ProcessingLimit(kind)]
+        messages.success(request, texts["done_on"] if active else texts["done_off"])
+        return redirect(f"{reverse('privacy:limits')}#limit-{kind}")
+
+    states = services.limit_states(member)
+    rows = []
+    for kind, texts in LIMIT_TEXTS.items():
+        record = states.get(kind)
+        on = (
+            member.processing_restricted
+            if kind == ProcessingLimit.RESTRICTION
+            else bool(record and record.active)
+        )
+        rows.append(
+            {
+                "kind": str(kind),
+                "texts": texts,
+                "on": on,
+                "record": record,
+                "source": declaration.source_label(record.source) if record else "",
+            }
+        )
+    return render(request, "privacy/limits.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accept_statement(request):
+    """Shows what changed in the current privacy statement and records "I have read it"."""
+    member = request.user
+    current = services.current_statement()
+    version = current.version if current else services.current_statement_version()
+    target = request.POST.get("next") if request.method == "POST" else request.GET.get("next")
+    back = safe_next(request, target, reverse("home"))
+    if request.method == "POST":
+        form = AcceptStatementForm(request.POST)
+        if form.is_valid() and form.cleaned_data["version"] == version:
+            if member.privacy_version != version:
+                services.accept_statement(
+                    member=member, version=version, source=declaration.SOURCE_ACCEPT_PAGE
+                )
+            messages.success(request, _("Thank you. Your acceptance is recorded."))
+            return redirect(back)
+        # A newer version was published while the page was open: show that one.
+        messages.error(request, _("The privacy statement changed meanwhile. Please read it again."))
+        return redirect(f"{reverse('privacy:accept_statement')}?{urlencode({'next': back})}")
+    language = get_language()
+    return render(
+        request,
+        "privacy/accept_statement.html",
+        {
+            "statement": current,
+            "version": version,
+            "changes": services.statement_changes(current, language) if current else "",
+            "next": back,
+            "already_accepted": member.privacy_version == version,
+        },
     )

@@ -18,9 +18,12 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Member
+from privacy import declaration as privacy_declaration
+from privacy import services as privacy_services
+from privacy.models import ConsentPurpose
 
 from . import photos as photo_services
 from . import selectors, services
@@ -97,8 +100,19 @@ def search(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def suggestions(request):
+    if request.method == "POST":
+        # The one-click "Turn on personalised suggestions" (R7.1: as easy to give as to
+        # withdraw), recorded with where it was given.
+        privacy_services.set_consent(
+            member=request.user,
+            purpose=ConsentPurpose.SUGGESTIONS,
+            granted=True,
+            source=privacy_declaration.SOURCE_SUGGESTIONS_PAGE,
+        )
+        messages.success(request, _("Personalised suggestions are on."))
+        return redirect(back_to(request, reverse("profiles:suggestions")))
     found = selectors.suggestions_for(request.user)
     page = paginate(request, found.profiles) if found.profiles is not None else None
     return render(request, "profiles/suggestions.html", {"suggestions": found, "page": page})

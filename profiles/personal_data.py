@@ -1,5 +1,7 @@
 """How the profiles app's personal data is exported and erased (see privacy.registry)."""
 
+from pathlib import PurePosixPath
+
 from privacy.registry import Basis, Category, register
 
 from .models import Block, Favourite, Photo, Profile
@@ -33,6 +35,12 @@ class ProfileData:
         Profile.objects.filter(member=member).delete()
 
 
+def _export_path(photo) -> str:
+    """Where the photo's file is inside the member's export ZIP."""
+    suffix = PurePosixPath(photo.image.name).suffix.lower() or ".jpg"
+    return f"photos/{photo.public_id}{suffix}"
+
+
 @register(Photo, category=Category.VOLUNTARY, purpose="profile", basis=Basis.CONSENT)
 class PhotoData:
     def export(self, member):
@@ -43,10 +51,15 @@ class PhotoData:
                 "main": photo.is_main,
                 "position": photo.position,
                 "uploaded_at": photo.created_at.isoformat(),
-                "file": photo.image.name,
+                "file": _export_path(photo),
             }
             for photo in Photo.objects.filter(member=member)
         ]
+
+    def files(self, member):
+        """The stored photo files, for the export's photos/ folder (privacy.exports)."""
+        for photo in Photo.objects.filter(member=member):
+            yield _export_path(photo), photo.image
 
     def erase(self, member):
         """Files first, then rows: a crash in between leaves rows whose files are gone, and a

@@ -31,6 +31,8 @@ from django.db.models.functions import Coalesce, Cos, Power, Radians, Sqrt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from privacy import services as privacy_services
+
 from .models import Block, Favourite, Photo, Place, Profile
 
 EARTH_RADIUS_KM = 6371.0
@@ -250,20 +252,33 @@ def search_profiles(
 
 @dataclass
 class Suggestions:
-    """Suggested profiles, or why there are none yet (`missing`: what to fill in)."""
+    """Suggested profiles, or why there are none (`missing`: what to fill in; `paused`:
+    processing restricted; `consent_needed`: no consent to personalised suggestions;
+    `objected`: the member objects to profiling)."""
 
     profiles: QuerySet | None = None
     missing: list = field(default_factory=list)
     paused: bool = False
+    consent_needed: bool = False
+    objected: bool = False
 
 
 def suggestions_for(member) -> Suggestions:
     """Mutual fit (R2.3): they fit what I look for (gender, age, my maximum distance) and I fit
     what they look for (my gender, my age, their maximum distance). Best first: most shared
-    interests, then nearest, then most recently active."""
+    interests, then nearest, then most recently active.
+
+    Matching is profiling, on both sides (R7.1, R7.4): it runs only for a member who consented
+    to personalised suggestions and does not object to profiling, and suggests only members
+    who did the same."""
     if member.processing_restricted:
         # Matching uses the member's own data: restricted processing pauses it (R7.4).
         return Suggestions(paused=True)
+    profiling = privacy_services.profiling_state(member)
+    if profiling.objection:
+        return Suggestions(objected=True)
+    if not profiling.consent:
+        return Suggestions(consent_needed=True)
     profile = Profile.objects.filter(member=member).prefetch_related("interests").first()
     missing = []
     if profile is None or profile.birth_date is None:
@@ -279,6 +294,7 @@ def suggestions_for(member) -> Suggestions:
 
     my_age = profile.age
     qs = with_distance_from(searchable_profiles(member), profile.latitude, profile.longitude)
+    qs = privacy_services.only_profiling_allowed(qs, member_field="member_id")
     # They fit what I look for...
     qs = qs.filter(member__gender__in=profile.sought_genders).filter(
         birth_date_range_q(profile.age_min, profile.age_max)

@@ -34,7 +34,8 @@ DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequenc
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Data that migrations load (role groups, places, interests) is back before each test.
+    """Data that migrations load (role groups, places, interests, credit packs, the first
+    privacy statement) is back before each test.
     Transactional tests (browser, Celery worker) end by emptying every table, and a test that
     runs after one on the same database would otherwise find none of it."""
     marker = request.node.get_closest_marker("django_db")
@@ -72,6 +73,9 @@ def restore_reference_data():
         import_module("profiles.migrations.0002_places_and_interests").load(apps, None)
         import_module("profiles.migrations.0004_place_aliases").fill_aliases(apps, None)
     import_module("payments.migrations.0003_default_packs").create_packs(apps, None)
+    import_module("privacy.migrations.0003_first_privacy_statement").create_first_version(
+        apps, None
+    )
 
 
 @pytest.fixture

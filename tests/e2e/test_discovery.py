@@ -36,7 +36,8 @@ def with_profile(member, *, place, age, **fields):
 
 @pytest.fixture
 def people(places_and_interests):
-    """Sanne (in Utrecht, looking for men) and two men nearby who look for women."""
+    """Sanne (in Utrecht, looking for men) and two men nearby who look for women, all three
+    with personalised suggestions on."""
     from profiles.models import Interest
 
     cycling = Interest.objects.get(slug="cycling")
@@ -64,6 +65,10 @@ def people(places_and_interests):
             interests=[cycling],
         )
         others[username] = member
+    from privacy.services import set_consent
+
+    for member in [sanne, *others.values()]:  # suggestions need everyone's consent (R7.1)
+        set_consent(member=member, purpose="suggestions", granted=True, source="test")
     return sanne, others
 
 

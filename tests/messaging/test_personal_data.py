@@ -60,7 +60,7 @@ def story(db):
 
 def export_of(member):
     return {
-        entry.label: entry.export(member)
+        entry.label: list(entry.export(member))
         for entry in registry.entries()
         if entry.model in MESSAGING_MODELS
     }

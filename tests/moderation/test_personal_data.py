@@ -31,7 +31,7 @@ def decided_case(alice, bob, moderator):
 
 
 def export(model, member):
-    return entry_for(model).export(member)
+    return list(entry_for(model).export(member))
 
 
 def test_export_holds_the_reports_a_member_made(decided_case, alice):

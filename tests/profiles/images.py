@@ -18,6 +18,7 @@ def use_private_storage(path, settings, monkeypatch):
     """Points the `private` storage at `path` the way production would configure it (settings
     only), and lets the Photo fields use it: their storage callable was evaluated when the model
     was imported, before this test's settings existed."""
+    from privacy.models import DataExport
     from profiles.models import Photo
 
     settings.STORAGES = {
@@ -30,6 +31,7 @@ def use_private_storage(path, settings, monkeypatch):
     storage = storages["private"]  # a fresh instance: setting_changed reset the handler
     for name in ("image", "thumbnail"):
         monkeypatch.setattr(Photo._meta.get_field(name), "storage", storage)
+    monkeypatch.setattr(DataExport._meta.get_field("file"), "storage", storage)
     return storage
 
 

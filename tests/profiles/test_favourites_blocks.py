@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from members.models import Member
+from privacy.services import set_consent
 from profiles.models import Block, Favourite
 from profiles.services import add_favourite, block_member
 from tests.profiles.test_search import person
@@ -135,6 +136,8 @@ def test_favourites_query_count_is_flat(me_client, me, django_assert_max_num_que
 def test_a_block_hides_both_members_from_each_other_everywhere(client, me, sanne):
     """R2.3: after blocking, neither sees the other's profile, search result or suggestion;
     a favourite either way is dropped."""
+    for member in (me, sanne):  # suggestions need both members' consent (R7.1)
+        set_consent(member=member, purpose="suggestions", granted=True, source="test")
     add_favourite(member=me, target=sanne)
     add_favourite(member=sanne, target=me)
     client.force_login(me)

@@ -1,10 +1,13 @@
 """Suggestions (R2.3): mutual fit in both directions, the same exclusions as search, best
-matches first, a friendly message for an incomplete profile, and the top six on the home page."""
+matches first, a friendly message for an incomplete profile, and the top six on the home page.
+Matching is profiling: only members who consented to personalised suggestions take part, on
+either side (R7.1; tests/privacy/test_consents.py tells the consent's own stories)."""
 
 import pytest
 from django.urls import reverse
 
 from members.models import Member
+from privacy.services import set_consent
 from profiles.models import Interest, Photo
 from profiles.services import block_member
 from tests.factories import MemberFactory, make_profile
@@ -17,8 +20,14 @@ def suggested(response) -> list[str]:
     return [profile.member.username for profile in response.context["page"].object_list]
 
 
-def seeker(username, gender, **profile):
-    """A member looking for someone: by default for the other of man/woman, 25 to 45, 50 km."""
+def consent_to_suggestions(member):
+    set_consent(member=member, purpose="suggestions", granted=True, source="test")
+    return member
+
+
+def seeker(username, gender, *, consents=True, **profile):
+    """A member looking for someone: by default for the other of man/woman, 25 to 45, 50 km,
+    who consented to personalised suggestions."""
     defaults = {
         "age": 35,
         "place": "Utrecht",
@@ -29,7 +38,8 @@ def seeker(username, gender, **profile):
         "seeks_men": gender == Member.Gender.WOMAN,
     }
     defaults.update(profile)
-    return person(username, gender=gender, **defaults)
+    member = person(username, gender=gender, **defaults)
+    return consent_to_suggestions(member) if consents else member
 
 
 @pytest.fixture
@@ -69,8 +79,8 @@ def test_mutual_fit_in_both_directions(me_client):
 
 
 def test_the_same_exclusions_as_search(me_client, me):
-    """R2.3, R7.4: closed, suspended, restricted, hidden, blocked (either way) members and
-    members without birth date are never suggested."""
+    """R2.3, R7.4: closed, suspended, restricted, hidden, blocked (either way) members,
+    members without birth date and members who never consented are never suggested."""
     seeker("fits", Member.Gender.WOMAN)
     for username, extra in [
         ("closed", {"status": Member.Status.CLOSED}),
@@ -83,8 +93,12 @@ def test_the_same_exclusions_as_search(me_client, me):
     block_member(member=me, target=seeker("blocked_by_me", Member.Gender.WOMAN))
     block_member(member=seeker("blocked_me", Member.Gender.WOMAN), target=me)
     make_profile(
-        MemberFactory(username="nobirth"), place="Utrecht", seeks_men=True, max_distance_km=50
+        consent_to_suggestions(MemberFactory(username="nobirth")),
+        place="Utrecht",
+        seeks_men=True,
+        max_distance_km=50,
     )
+    seeker("never_consented", Member.Gender.WOMAN, consents=False)
 
     assert suggested(me_client.get(SUGGESTIONS)) == ["fits"]
 
@@ -131,7 +145,7 @@ def test_an_incomplete_profile_gets_a_friendly_message(me_client, me, change, mi
 
 
 def test_a_member_without_profile_gets_the_message_too(client, db):
-    member = MemberFactory(username="newcomer")
+    member = consent_to_suggestions(MemberFactory(username="newcomer"))
     client.force_login(member)
     response = client.get(SUGGESTIONS)
     assert response.status_code == 200
