@@ -208,12 +208,11 @@ def photo_jpeg(seed: int) -> bytes:
 def measure_in_child(member_id: int, media_root: str) -> dict:
     env = {**os.environ, "MEDIA_ROOT": media_root, "BENCH_EXPORT_CHILD": str(member_id)}
     result = subprocess.run(
-        [sys.executable, "-m", "bench.exports"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "bench.exports"], env=env, capture_output=True, text=True
     )
+    if result.returncode:
+        sys.stderr.write(result.stderr[-4000:])
+        raise SystemExit(f"the export benchmark's child process failed ({result.returncode})")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
