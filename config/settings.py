@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "privacy.access_log.StaffAccessLogMiddleware",  # staff views of personal data in admin
     "members.middleware.SiteLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -161,6 +162,12 @@ CELERY_BEAT_SCHEDULE = {
     "erase-due-accounts": {
         "task": "privacy.tasks.erase_due_accounts",
         "schedule": 300.0,
+    },
+    # Helpdesk: the morning summary of requests due within 7 days (once a day, after 08:00
+    # Amsterdam time), and erasure of requests past their retention (privacy.requests).
+    "privacy-requests-daily": {
+        "task": "privacy.tasks.privacy_requests_daily",
+        "schedule": 900.0,
     },
 }
 # Mail rows not sent this long after they were written are picked up again by the sweep.
@@ -262,6 +269,17 @@ DATA_EXPORT_INTERVAL_HOURS = 24
 # The privacy statement version members accept: the latest published in admin (privacy app);
 # members asks it through this name, as profiles asks PREMIUM_ACCESS_CHECK.
 CURRENT_PRIVACY_STATEMENT_VERSION = "privacy.services.current_statement_version"
+
+# Helpdesk (issue 7): requests and their exchange are erased this long after closing; the daily
+# summary of requests due within 7 days goes to HELPDESK_EMAIL.
+PRIVACY_REQUEST_RETENTION_DAYS = env.int("PRIVACY_REQUEST_RETENTION_DAYS", default=730)
+CONTACT_ATTACHMENTS_MAX = 3
+# The contact form: at most this many messages per (count, seconds) window per IP and address.
+CONTACT_RATE_LIMITS = {"ip": [(5, 3600)], "email": [(3, 3600)]}
+CONTACT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+AUTORITEIT_PERSOONSGEGEVENS_URL = (
+    "https://autoriteitpersoonsgegevens.nl/nl/zelf-doen/privacyrechten/klacht-indienen-bij-de-ap"
+)
 
 # Messaging (issue 5). What one message costs, how long it may be, how fast a member may send
 # ((count, seconds) windows), and when the same text to many members is held for moderation.

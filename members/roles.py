@@ -29,6 +29,10 @@ ROLE_PERMISSIONS = {
         "privacy.view_consentrecord",
         "privacy.view_processinglimitrecord",
         "privacy.view_statementacceptance",
+        # Questions and privacy requests from the contact form: read, answer and process them.
+        # No add/delete: requests come from the form and go by their retention.
+        "privacy.view_privacyrequest",
+        "privacy.process_privacyrequest",
     ],
     # Finance handles money: credit packs, orders, refunds and credit corrections.
     "Finance": [

@@ -134,3 +134,8 @@ class StatementAcceptanceAdmin(ReadOnlyLedgerAdmin):
     list_filter = ("version", "source")
     fields = list_display
     readonly_fields = list_display
+
+
+# The staff access log (superusers only, read-only) is registered by its own module.
+from . import access_log_admin  # noqa: E402, F401
+from .request_admin import PrivacyRequestAdmin  # noqa: E402, F401  (registers itself)

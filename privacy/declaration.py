@@ -125,7 +125,11 @@ def erasure_period() -> str:
 
 
 def fill_retention(text) -> str:
-    return str(text) % {"erasure": erasure_period(), "export_days": settings.DATA_EXPORT_DAYS}
+    return str(text) % {
+        "erasure": erasure_period(),
+        "export_days": settings.DATA_EXPORT_DAYS,
+        "request_days": settings.PRIVACY_REQUEST_RETENTION_DAYS,
+    }
 
 
 UNTIL_ERASURE = _(
@@ -306,6 +310,22 @@ PURPOSES = {
             ),
         ),
         Purpose(
+            "staff_access",
+            _("Staff access to your data"),
+            _(
+                "Each time a staff member opens a page with your data in our administration, we "
+                "record their role, what they opened and when (never the content), so that "
+                "access by staff can be checked. For staff accounts also: the pages with "
+                "members' data you opened."
+            ),
+            Basis.LEGITIMATE_INTEREST,
+            _(
+                "As long as your account exists. Erased %(erasure)s, or at once if you ask for "
+                "that. What a staff member opened is kept without the link to them when their "
+                "account is erased."
+            ),
+        ),
+        Purpose(
             "consent",
             _("Proof of your privacy choices"),
             _(
@@ -329,6 +349,23 @@ PURPOSES = {
             ),
             "privacy:exports",
             _("Download a copy of your data"),
+        ),
+        Purpose(
+            "helpdesk",
+            _("Your questions and requests to the helpdesk"),
+            _(
+                "What you wrote to the helpdesk, the files you sent and our answers, so we can "
+                "answer your question or carry out your privacy request, and show that we "
+                "handled privacy requests correctly and on time, as the law requires."
+            ),
+            Basis.LEGAL_OBLIGATION,
+            _(
+                "Until %(request_days)s days after the request is closed, then erased. If your "
+                "account is erased earlier, a closed request keeps only its reference, kind and "
+                "dates; an open one is finished first."
+            ),
+            "privacy:contact",
+            _("Write to the helpdesk"),
         ),
         Purpose(
             "promotional_mail",
@@ -559,6 +596,31 @@ HOLDINGS = {
         _("Staff only: the reported content you viewed."),
         counted_by=("staff",),
         unit=ngettext_lazy("%(count)d view", "%(count)d views", "count"),
+    ),
+    "privacy.staffaccesslog": Holding(
+        _(
+            "When staff looked at your data in our administration: their role, what and when. "
+            "For staff accounts also: the members' data you looked at."
+        ),
+        counted_by=("member", "staff"),
+        unit=ngettext_lazy("%(count)d view", "%(count)d views", "count"),
+    ),
+    "privacy.privacyrequest": Holding(
+        _(
+            "Your questions and requests to the helpdesk: kind, status, dates, subject and what "
+            "you wrote."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d request", "%(count)d requests", "count"),
+    ),
+    "privacy.requestmessage": Holding(
+        _("What you wrote to the helpdesk and our answers."),
+        unit=ngettext_lazy("%(count)d message", "%(count)d messages", "count"),
+    ),
+    "privacy.requestattachment": Holding(
+        _("The files you sent to the helpdesk."),
+        counted_by=("request__member",),
+        unit=ngettext_lazy("%(count)d file", "%(count)d files", "count"),
     ),
     "privacy.consentrecord": Holding(
         _("Each consent you gave or withdrew, when, where and with which wording."),

@@ -250,6 +250,15 @@ EXPORT_DOCS = {
             "viewed_at": _("When you viewed it."),
         },
     },
+    "privacy.staffaccesslog": {
+        "title": _("Staff who looked at your data"),
+        "fields": {
+            "viewed_at": _("When the page was opened."),
+            "staff_role": _("The role of the staff member who opened it (never their name)."),
+            "what": _("What was opened: the kind of data and its reference, or a list."),
+            "by_you": _("Yes when you opened it yourself, as a staff member."),
+        },
+    },
     "payments.order": {
         "title": _("Purchases"),
         "fields": {
@@ -305,6 +314,47 @@ EXPORT_DOCS = {
             "accepted_at": _("When."),
         },
     },
+    "privacy.privacyrequest": {
+        "title": _("Your questions and requests to the helpdesk"),
+        "fields": {
+            "reference": _("The request's reference number."),
+            "type": _(
+                "The kind of request: a question, access, export, correction, erasure, "
+                "restriction, objection or complaint."
+            ),
+            "status": _("Where the request stands."),
+            "received_at": _("When we received it."),
+            "due_at": _("When our answer is due."),
+            "extended_months": _("By how many months we extended the answer time."),
+            "extension_reason": _("Why we extended it."),
+            "verified_at": _("When you confirmed that the request is yours."),
+            "closed_at": _("When we closed it."),
+            "refusal_reason": _("Why we refused it, if we did."),
+            "email": _("The e-mail address you gave."),
+            "subject": _("The subject you gave."),
+            "description": _("What you wrote."),
+        },
+    },
+    "privacy.requestmessage": {
+        "title": _("Your exchange with the helpdesk"),
+        "fields": {
+            "request": _("The request's reference number."),
+            "direction": _("“in”: you wrote it; “out”: we answered."),
+            "at": _("When."),
+            "text": _("The text."),
+        },
+    },
+    "privacy.requestattachment": {
+        "title": _("Files you sent to the helpdesk"),
+        "fields": {
+            "request": _("The request's reference number."),
+            "file_name": _("The file's name on your device."),
+            "content_type": _("The kind of file, judged by its content."),
+            "size_bytes": _("Its size, in bytes."),
+            "uploaded_at": _("When you sent it."),
+            "file": _("The file in this export."),
+        },
+    },
     "privacy.dataexport": {
         "title": _("Your export requests"),
         "fields": {
@@ -357,14 +407,16 @@ def next_export_at(member) -> datetime | None:
     return available if available > timezone.now() else None
 
 
-def request_export(*, member) -> DataExport:
+def request_export(*, member, by_staff: bool = False) -> DataExport:
     """Records the request and has it built once the transaction commits. Raises ExportTooSoon
-    within the interval; the member's row lock makes two quick clicks one request."""
+    within the interval; the member's row lock makes two quick clicks one request. Staff
+    answering a helpdesk request (`by_staff`, privacy.request_actions) are not held to the
+    interval."""
     from .tasks import build_data_export
 
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).first()
-        available_at = next_export_at(member)
+        available_at = None if by_staff else next_export_at(member)
         if available_at is not None:
             raise ExportTooSoon(available_at)
         export = DataExport.objects.create(member=member)
@@ -533,6 +585,10 @@ def _mail_export_ready(export: DataExport) -> None:
 
     from members.services import queue_mail
 
+    from .request_actions import mail_request_export
+
+    if mail_request_export(export=export):  # built for a helpdesk request: its own link
+        return
     member = export.member
     if not member.email:
         return

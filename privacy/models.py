@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import new_public_id
 
@@ -153,3 +154,184 @@ class DataExport(models.Model):
 
     def __str__(self):
         return self.public_id
+
+
+# --- Helpdesk: questions and privacy requests (issue 7) ---------------------------------------
+
+
+class RequestType(models.TextChoices):
+    QUESTION = "question", _("Question")
+    ACCESS = "access", _("Access to my data")
+    EXPORT = "export", _("A copy of my data (export)")
+    RECTIFICATION = "rectification", _("Correction of my data")
+    ERASURE = "erasure", _("Erasure of my data")
+    RESTRICTION = "restriction", _("Restriction of processing")
+    OBJECTION = "objection", _("Objection to processing")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class PrivacyRequest(models.Model):
+    """A question or a privacy request sent to the helpdesk (R7.5, R7.6). Its due date is
+    computed by `privacy.requests.due_date` from `received_at` and `extended_months` and kept
+    in `due_at` so lists can filter and sort on it."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IDENTITY_CHECK = "identity_check", _("Identity check")
+        IN_PROGRESS = "in_progress", _("In progress")
+        EXTENDED = "extended", _("Extended")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+
+    reference = models.CharField(_("reference"), max_length=16, unique=True)
+    type = models.CharField(_("type"), max_length=20, choices=RequestType.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    requester_email = models.EmailField(_("requester's e-mail address"), max_length=254)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="privacy_requests",
+        verbose_name=_("member"),
+    )
+    language = models.CharField(_("language"), max_length=8, default="nl")
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    extended_months = models.PositiveSmallIntegerField(_("extended by (months)"), default=0)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    # Identity (GDPR Art. 12(6)): a logged-in member is verified; a request from the form is
+    # verified when the link mailed to the member's registered address is followed.
+    verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    closed_at = models.DateTimeField(
+        pgettext_lazy("privacy request", "closed at"), null=True, blank=True, db_index=True
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    # The export staff built for the requester (privacy.request_actions.send_export): when it
+    # is ready, the requester is mailed a link to it.
+    data_export = models.ForeignKey(
+        DataExport,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="privacy_requests",
+        verbose_name=_("export"),
+    )
+
+    class Meta:
+        verbose_name = _("privacy request")
+        verbose_name_plural = _("privacy requests")
+        ordering = ["due_at", "pk"]
+        permissions = [("process_privacyrequest", _("Can process privacy requests"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(extended_months__lte=2), name="request_extension_at_most_2"
+            )
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {self.Status.DONE, self.Status.REFUSED}
+
+
+def request_attachment_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class RequestAttachment(models.Model):
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(max_length=200, storage=request_attachment_storage)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=60)
+    size_bytes = models.PositiveIntegerField(_("size"))
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+class RequestMessage(models.Model):
+    """The exchange on a request: what the requester wrote and what staff replied by mail."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("From the requester")
+        OUT = "out", _("To the requester")
+        NOTE = "note", _("Internal note")
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request message")
+        verbose_name_plural = _("request messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.request_id}:{self.direction}"
+
+
+class StaffAccessLog(models.Model):
+    """Every staff view of a member's personal data in admin (R9.2): who, whom, what, when.
+    Readable by superusers only."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("member"),
+    )
+    what = models.CharField(_("what"), max_length=200)
+    path = models.CharField(_("page"), max_length=300)
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("staff access log entry")
+        verbose_name_plural = _("staff access log")
+        ordering = ["-viewed_at", "-pk"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.what} @ {self.viewed_at:%Y-%m-%d %H:%M}"

@@ -29,3 +29,11 @@ def erase_due_accounts() -> None:
     from . import erasure
 
     erasure.erase_due_accounts()
+
+
+@shared_task(acks_late=True)
+def privacy_requests_daily() -> None:
+    from . import request_actions
+
+    request_actions.send_due_summary()
+    request_actions.erase_expired_requests()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, export_views, views
+from . import account_views, export_views, helpdesk_views, request_download_views, views
 
 app_name = "privacy"
 
@@ -16,4 +16,13 @@ urlpatterns = [
     path("me/export/", export_views.exports, name="exports"),
     path("me/export/<str:public_id>/download/", export_views.download, name="export_download"),
     path("me/close/", account_views.close_account, name="close_account"),
+    # The helpdesk: contact form, identity check, downloads sent by the helpdesk.
+    path("help/", helpdesk_views.contact, name="contact"),
+    path("help/sent/", helpdesk_views.contact_sent, name="contact_sent"),
+    path("help/verify/<str:token>/", helpdesk_views.verify_request, name="verify_request"),
+    path(
+        "help/export/<str:token>/",
+        request_download_views.request_export_download,
+        name="request_export",
+    ),
 ]

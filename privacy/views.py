@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -108,44 +108,51 @@ def consents(request):
     return render(request, "privacy/consents.html", {"rows": rows})
 
 
+# Module level: lazy, so each page is in its visitor's language.
 LIMIT_TEXTS = {
     ProcessingLimit.RESTRICTION: {
-        "title": _("Restrict processing"),
-        "explanation": _(
+        "title": gettext_lazy("Restrict processing"),
+        "explanation": gettext_lazy(
             "While processing is restricted we keep your data but do not use it: your profile "
             "is left out of search and suggestions, nobody can start or continue a chat with "
             "you and you cannot send messages, no matching runs, and you get no promotional "
             "e-mail."
         ),
-        "still": _(
+        "still": gettext_lazy(
             "You can still log in, read your messages and your data, download a copy of it, "
             "and lift the restriction here at any time."
         ),
-        "turn_on": _("Restrict processing"),
-        "turn_off": _("Lift the restriction"),
-        "done_on": _("Processing of your data is restricted now."),
-        "done_off": _("The restriction is lifted: everything works as before."),
+        "turn_on": gettext_lazy("Restrict processing"),
+        "turn_off": gettext_lazy("Lift the restriction"),
+        "done_on": gettext_lazy("Processing of your data is restricted now."),
+        "done_off": gettext_lazy("The restriction is lifted: everything works as before."),
     },
     ProcessingLimit.OBJECT_PROFILING: {
-        "title": _("Object to profiling"),
-        "explanation": _(
+        "title": gettext_lazy("Object to profiling"),
+        "explanation": gettext_lazy(
             "We then stop using your profile to suggest people to you, and stop suggesting you "
             "to others, even if you consented to personalised suggestions."
         ),
-        "still": _("Search works as before, and others can still find you in search."),
-        "turn_on": _("Object to profiling"),
-        "turn_off": _("Withdraw my objection"),
-        "done_on": _("Your objection to profiling is recorded: suggestions have stopped."),
-        "done_off": _("Your objection to profiling is withdrawn."),
+        "still": gettext_lazy("Search works as before, and others can still find you in search."),
+        "turn_on": gettext_lazy("Object to profiling"),
+        "turn_off": gettext_lazy("Withdraw my objection"),
+        "done_on": gettext_lazy(
+            "Your objection to profiling is recorded: suggestions have stopped."
+        ),
+        "done_off": gettext_lazy("Your objection to profiling is withdrawn."),
     },
     ProcessingLimit.OBJECT_DIRECT_MARKETING: {
-        "title": _("Object to direct marketing"),
-        "explanation": _("We then send you no promotional e-mail, even if you consented to it."),
-        "still": _("Mail about your account and your messages still reaches you."),
-        "turn_on": _("Object to direct marketing"),
-        "turn_off": _("Withdraw my objection"),
-        "done_on": _("Your objection to direct marketing is recorded: no promotional e-mail."),
-        "done_off": _("Your objection to direct marketing is withdrawn."),
+        "title": gettext_lazy("Object to direct marketing"),
+        "explanation": gettext_lazy(
+            "We then send you no promotional e-mail, even if you consented to it."
+        ),
+        "still": gettext_lazy("Mail about your account and your messages still reaches you."),
+        "turn_on": gettext_lazy("Object to direct marketing"),
+        "turn_off": gettext_lazy("Withdraw my objection"),
+        "done_on": gettext_lazy(
+            "Your objection to direct marketing is recorded: no promotional e-mail."
+        ),
+        "done_off": gettext_lazy("Your objection to direct marketing is withdrawn."),
     },
 }
 

@@ -12,6 +12,7 @@ def _no_rate_limits_unless_asked(settings, request):
     if "rate_limits" not in request.keywords:
         settings.ACCOUNT_RATE_LIMITS = False
         settings.MESSAGE_RATE_LIMITS = []
+        settings.CONTACT_RATE_LIMITS = None
     clear_own_cache()
     yield
     clear_own_cache()

@@ -20,10 +20,19 @@ def test_the_compiled_catalogue_matches_the_translations():
     """`make messages` was run after the last edit: the .mo holds what the .po says."""
     po = polib.pofile(str(LOCALE / "nl/LC_MESSAGES/django.po"))
     mo = polib.mofile(str(LOCALE / "nl/LC_MESSAGES/django.mo"))
-    compiled = {entry.msgid: entry.msgstr for entry in mo if not entry.msgid_plural}
+    compiled = {
+        (entry.msgctxt, entry.msgid): entry.msgstr for entry in mo if not entry.msgid_plural
+    }
     for entry in po.translated_entries():
         if not entry.msgid_plural:
-            assert compiled.get(entry.msgid) == entry.msgstr, entry.msgid
+            assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, entry.msgid
+
+
+def test_the_same_word_can_mean_two_things():
+    """A closed account is "opgeheven", a closed helpdesk request "afgesloten"."""
+    with translation.override("nl"):
+        assert translation.gettext("Closed") == "Opgeheven"
+        assert translation.pgettext("privacy request", "Closed") == "Afgesloten"
 
 
 def test_dutch_is_served():

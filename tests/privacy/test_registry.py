@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils import translation
 
 from privacy import declaration, registry
 from tests.factories import MemberFactory
@@ -149,9 +150,10 @@ def test_the_declaration_is_complete_and_its_links_lead_somewhere(settings):
         if purpose.change_url:
             reverse(purpose.change_url)
             assert str(purpose.change_label)
-    assert "within 1 month after you close your account" in str(
-        declaration.PURPOSES["account"].retention_text()
-    )
+    with translation.override("en"):
+        assert "within 1 month after you close your account" in str(
+            declaration.PURPOSES["account"].retention_text()
+        )
     for holding in declaration.HOLDINGS.values():
         assert str(holding.what)
         if holding.change_url:
