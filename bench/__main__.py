@@ -80,6 +80,26 @@ def measure_page(client, urls, label, bare_median):
     )
 
 
+def bare_view_median() -> float:
+    """Sets Django up, adds a bare view to the URLconf and returns its median time in ms: the
+    yardstick every figure is divided by. The parts that run alone (`python -m bench.x`) use it
+    after preparing their database."""
+    import django
+
+    django.setup()
+    from django.http import HttpResponse
+    from django.test import Client
+    from django.urls import path
+
+    import config.urls
+
+    config.urls.urlpatterns.append(path("bench-bare/", lambda request: HttpResponse("ok")))
+    client = Client()
+    median = ms(timed(lambda: client.get("/bench-bare/"), repeat=REQUESTS))
+    print(f"{'bare view':<28} median {median:7.2f} ms")
+    return median
+
+
 def main():
     members = int(os.environ.get("BENCH_MEMBERS", "100000"))
     recreate_database()

@@ -58,19 +58,7 @@ def main() -> None:
     bench.manage("migrate", "--noinput", "-v0")
     bench.manage("seed_demo", "--members", str(members))
 
-    import django
-
-    django.setup()
-    from django.http import HttpResponse
-    from django.test import Client
-    from django.urls import path
-
-    import config.urls
-
-    config.urls.urlpatterns.append(path("bench-bare/", lambda request: HttpResponse("ok")))
-    client = Client()
-    bare_median = bench.ms(bench.timed(lambda: client.get("/bench-bare/"), repeat=bench.REQUESTS))
-    print(f"{'bare view':<28} median {bare_median:7.2f} ms")
+    bare_median = bench.bare_view_median()
     run(bare_median, bench.REQUESTS)
 
 
