@@ -19,6 +19,7 @@ from moderation.services import AlreadyReported, ReportRefused, report_content
 from profiles.services import block_member
 
 from .models import Conversation, Message, Participant
+from .selectors import display_name as _other_name
 from .services import other_member
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def _report(request, *, conversation, other, items, template, context):
                 messages.success(
                     request,
                     _("You blocked %(name)s: you no longer see or find each other.")
-                    % {"name": other.username},
+                    % {"name": _other_name(other)},
                 )
             return redirect("messaging:conversation", public_id=conversation.public_id)
     return render(
@@ -133,6 +134,7 @@ def _report(request, *, conversation, other, items, template, context):
             "form": form,
             "conversation": conversation,
             "other": other,
+            "other_name": _other_name(other),
             "has_items": bool(items),
             **context,
         },

@@ -166,3 +166,13 @@ def main_photo_of(member) -> Photo | None:
         .only("pk", "public_id", "member_id")
         .first()
     )
+
+
+def display_name(other) -> str:
+    """The other member's name as chat shows it: a closed account shows as removed at once
+    (R7.3), not only once it is erased."""
+    from django.utils.translation import gettext
+
+    if other is None or other.is_closed:
+        return gettext("Removed member")
+    return other.username

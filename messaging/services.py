@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -229,6 +229,20 @@ def get_or_start_conversation(*, sender, receiver) -> Conversation:
     return conversation
 
 
+NEW_CONVERSATION_LOCK = 5_001  # the first key of PostgreSQL advisory locks taken here
+
+
+def _lock_receiver_for_new_conversations(receiver) -> None:
+    """A transaction-scoped advisory lock per receiver (PostgreSQL; SQLite, used by `make run`
+    only, serialises all writes anyway). Not the member row: the mass-sending hold locks the
+    sender's row in the same transaction, and row locks both ways could deadlock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [(NEW_CONVERSATION_LOCK << 40) + receiver.pk]
+            )
+
+
 def send_message(*, sender, receiver, text: str) -> Message:
     """Charges the sender and stores the message together: neither happens without the other.
     Raises SendRefused (nothing charged) or InsufficientCredits (nothing stored)."""
@@ -241,6 +255,10 @@ def send_message(*, sender, receiver, text: str) -> Message:
         # One sender at a time per conversation; the checks run again under the lock, so two
         # tabs cannot both take the receiver's last new conversation of the day.
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if conversation.first_message_at is None:
+            # A new conversation counts against the receiver's daily maximum: senders in other
+            # conversations queue here, so two cannot both take the last one.
+            _lock_receiver_for_new_conversations(receiver)
         check_can_send(sender=sender, receiver=receiver, conversation=conversation)
         held = is_mass_sending(sender=sender, digest=digest, text=text)
         message = Message.objects.create(
@@ -294,15 +312,23 @@ def _deliver(message: Message, *, conversation: Conversation) -> None:
 
 
 def release_held_message(*, message: Message) -> bool:
-    """A moderator found a held message fine: it is delivered now. Idempotent."""
+    """A moderator found a held message fine: it is delivered now, unless the receiver can no
+    longer get it (blocked since, closed, restricted): then it stays held. Idempotent."""
     with transaction.atomic():
-        updated = Message.objects.filter(pk=message.pk, status=Message.Status.HELD).update(
-            status=Message.Status.DELIVERED
-        )
-        if not updated:
-            return False
-        message.refresh_from_db()
         conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+        message = Message.objects.select_related("sender").get(pk=message.pk)
+        if message.status != Message.Status.HELD or message.sender is None:
+            return False
+        receiver = other_member(conversation, message.sender)
+        if (
+            receiver is None
+            or not receiver.is_findable
+            or is_blocked_between(message.sender, receiver)
+        ):
+            logger.info("message.release_refused message=%s", message.pk)
+            return False
+        Message.objects.filter(pk=message.pk).update(status=Message.Status.DELIVERED)
+        message.status = Message.Status.DELIVERED
         _deliver(message, conversation=conversation)
     logger.info("message.released message=%s", message.pk)
     return True
@@ -312,23 +338,22 @@ def remove_message(*, message: Message) -> None:
     """A moderator removed the message: its text is gone for good, a placeholder remains so
     the conversation still reads in order. Idempotent."""
     with transaction.atomic():
-        was_unread_for = list(
+        # The conversation lock orders this against sends, reads and "delete for me".
+        Conversation.objects.select_for_update().filter(pk=message.conversation_id).first()
+        current = Message.objects.filter(pk=message.pk).values_list("status", flat=True).first()
+        if current is None or current == Message.Status.REMOVED:
+            return
+        Message.objects.filter(pk=message.pk).update(
+            status=Message.Status.REMOVED, text="", text_digest=""
+        )
+        if current == Message.Status.DELIVERED:
+            # Still unread (and not hidden by "delete for me") for the receiver: one less.
             Participant.objects.filter(
-                conversation_id=message.conversation_id, last_read_message_id__lt=message.pk
-            )
-            .exclude(member_id=message.sender_id)
-            .filter(unread_count__gt=0)
-            .values_list("pk", flat=True)
-        )
-        updated = (
-            Message.objects.filter(pk=message.pk)
-            .exclude(status=Message.Status.REMOVED)
-            .update(status=Message.Status.REMOVED, text="", text_digest="")
-        )
-        if updated and message.status == Message.Status.DELIVERED and was_unread_for:
-            Participant.objects.filter(pk__in=was_unread_for).update(
-                unread_count=F("unread_count") - 1
-            )
+                conversation_id=message.conversation_id,
+                last_read_message_id__lt=message.pk,
+                cleared_up_to_message_id__lt=message.pk,
+                unread_count__gt=0,
+            ).exclude(member_id=message.sender_id).update(unread_count=F("unread_count") - 1)
     logger.info("message.removed message=%s", message.pk)
 
 
@@ -368,18 +393,21 @@ def mark_read(*, member, conversation: Conversation, up_to_id: int | None = None
 def delete_conversation_for_me(*, member, conversation: Conversation) -> None:
     """The conversation leaves this member's inbox and its history up to now is hidden from
     them; the other member keeps theirs. A new message brings it back, without the old ones."""
-    last_id = (
-        Message.objects.filter(conversation=conversation)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-        or 0
-    )
-    Participant.objects.filter(conversation=conversation, member=member).update(
-        cleared_up_to_message_id=last_id,
-        in_inbox=False,
-        unread_count=0,
-    )
+    with transaction.atomic():
+        # Under the conversation lock a send lands wholly before or after this.
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+        last_id = (
+            Message.objects.filter(conversation=conversation)
+            .order_by("-id")
+            .values_list("id", flat=True)
+            .first()
+            or 0
+        )
+        Participant.objects.filter(conversation=conversation, member=member).update(
+            cleared_up_to_message_id=last_id,
+            in_inbox=False,
+            unread_count=0,
+        )
     logger.info("conversation.deleted_for_member member=%s", member.pk)
 
 

@@ -106,10 +106,7 @@ def _own_side(request, public_id):
 
 
 def _other_name(other) -> str:
-    """A closed account shows as removed at once (R7.3), not only once it is erased."""
-    if other is None or other.is_closed:
-        return _("Removed member")
-    return other.username
+    return selectors.display_name(other)
 
 
 def _mark_own(found, viewer) -> list:

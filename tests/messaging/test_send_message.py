@@ -288,3 +288,28 @@ def test_concurrent_sends_with_credit_for_one_deliver_exactly_one():
     assert sorted(outcomes) == ["refused", "refused", "refused", "sent"]
     assert Message.objects.count() == 1
     assert get_balance(member=alice) == 0
+
+
+def test_a_held_message_is_not_delivered_to_someone_who_blocked_the_sender_since(alice, bob):
+    message = services.send_message(sender=alice, receiver=bob, text="Hoi")
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.HELD)
+    Participant.objects.filter(member=bob).update(unread_count=0, in_inbox=False)
+    block_member(member=bob, target=alice)
+
+    assert services.release_held_message(message=message) is False
+
+    message.refresh_from_db()
+    assert message.status == Message.Status.HELD
+    assert services.unread_total(member=bob) == 0
+
+
+def test_removing_an_old_hidden_message_leaves_the_unread_count_of_new_ones(alice, bob):
+    """A message hidden by "delete for me" no longer counts: removing it changes nothing."""
+    old = services.send_message(sender=alice, receiver=bob, text="Oud bericht")
+    services.delete_conversation_for_me(member=bob, conversation=old.conversation)
+    services.send_message(sender=alice, receiver=bob, text="Nieuw bericht")
+    assert services.unread_total(member=bob) == 1
+
+    services.remove_message(message=old)
+
+    assert services.unread_total(member=bob) == 1
