@@ -462,6 +462,9 @@ def build_export(*, export_id: int) -> None:
     storage = export_storage()
     started = timezone.now()
     name = f"exports/{secrets.token_urlsafe(24)}.zip"
+    # The name is on the row before a byte is written: a worker killed mid-build leaves a file
+    # that erasure and the sweep can still find (the sweep deletes names no row holds any more).
+    DataExport.objects.filter(pk=export.pk, status=DataExport.Status.PENDING).update(file=name)
     try:
         with translation.override(_language(member)):
             name = storage.save(name, File(io.BufferedReader(_ChunkReader(archive(member))), name))
@@ -512,9 +515,12 @@ def _fail_exhausted(exports) -> None:
     for export_id, member_id in exports.filter(
         status=DataExport.Status.PENDING, attempts__gte=MAX_ATTEMPTS
     ).values_list("pk", "member_id"):
+        name = DataExport.objects.filter(pk=export_id).values_list("file", flat=True).first()
         if DataExport.objects.filter(pk=export_id, status=DataExport.Status.PENDING).update(
-            status=DataExport.Status.FAILED
+            status=DataExport.Status.FAILED, file=""
         ):
+            if name:
+                _delete_file(export_storage(), name)
             logger.error("export.failed member=%s export=%s", member_id, export_id)
 
 
@@ -552,9 +558,29 @@ def sweep_exports() -> dict[str, int]:
     retried = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
     for export_id in retried:
         transaction.on_commit(lambda export_id=export_id: build_data_export.delay(export_id))
-    if expired or retried:
-        logger.info("export.sweep expired=%s retried=%s", expired, len(retried))
-    return {"expired": expired, "retried": len(retried)}
+    orphans = delete_orphan_files(now=now)
+    if expired or retried or orphans:
+        logger.info("export.sweep expired=%s retried=%s orphans=%s", expired, len(retried), orphans)
+    return {"expired": expired, "retried": len(retried), "orphans": orphans}
+
+
+def delete_orphan_files(*, now) -> int:
+    """Export files no row names any more (a build killed and retried under a new name), older
+    than RETRY_AFTER so a build still writing is never touched. Returns how many went."""
+    storage = export_storage()
+    try:
+        _folders, files = storage.listdir("exports")
+    except (OSError, NotImplementedError):  # no folder yet, or a storage that cannot list
+        return 0
+    named = set(DataExport.objects.exclude(file="").values_list("file", flat=True))
+    deleted = 0
+    for file_name in files:
+        name = f"exports/{file_name}"
+        if name in named or storage.get_modified_time(name) > now - RETRY_AFTER:
+            continue
+        _delete_file(storage, name)
+        deleted += 1
+    return deleted
 
 
 def expire_export(*, export: DataExport) -> None:

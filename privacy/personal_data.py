@@ -170,6 +170,21 @@ def erase_helpdesk_data(member) -> None:
     attachments.delete()
     scrub_requests(own.filter(status__in=CLOSED_STATUSES).values_list("pk", flat=True))
     own.update(member=None)
+    # Requests sent from the form with the member's address but never confirmed are not linked
+    # to the member; their confirmation link dies with the account, so nothing can be done
+    # with them any more: reduced to the bare proof too.
+    from allauth.account.models import EmailAddress
+
+    addresses = {
+        member.email,
+        *EmailAddress.objects.filter(user=member).values_list("email", flat=True),
+    }
+    unconfirmed = PrivacyRequest.objects.none()
+    for address in filter(None, addresses):
+        unconfirmed = unconfirmed | PrivacyRequest.objects.filter(
+            member__isnull=True, verified_at__isnull=True, requester_email__iexact=address
+        )
+    scrub_requests(unconfirmed.values_list("pk", flat=True))
     PrivacyRequest.objects.filter(handled_by=member).update(handled_by=None)
     RequestMessage.objects.filter(staff=member).update(staff=None)
 

@@ -22,6 +22,7 @@ Mail never repeats what the requester wrote (it may hold special-category data, 
 must not relay text to any address one types): only the reference, the type and the dates.
 """
 
+import io
 import logging
 import os
 import secrets
@@ -34,6 +35,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
@@ -41,7 +43,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps, ImageSequence
 
 from .erasure import add_months
 from .models import PrivacyRequest, RequestAttachment, RequestMessage, RequestType
@@ -195,9 +197,38 @@ def _store_attachment(privacy_request: PrivacyRequest, checked: CheckedAttachmen
     )
     random_name = f"{ATTACHMENT_FOLDER}/{secrets.token_urlsafe(24)}.{checked.extension}"
     checked.upload.seek(0)
-    attachment.file.save(random_name, checked.upload, save=False)
+    if checked.content_type == "application/pdf":
+        content = checked.upload
+    else:
+        # SECURITY.md: stored images are re-encoded without metadata (a phone photo's GPS).
+        content = ContentFile(_without_metadata(checked.upload))
+        attachment.size_bytes = content.size
+    attachment.file.save(random_name, content, save=False)
     attachment.save()
     return attachment
+
+
+def _without_metadata(upload) -> bytes:
+    """The image drawn again in its own format, upright, with no EXIF, XMP or ICC data."""
+    with Image.open(upload, formats=list(IMAGE_FORMATS)) as image:
+        image_format = image.format
+        if image_format == "GIF":
+            frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
+            for frame in frames:
+                frame.info = {
+                    key: frame.info[key] for key in ("duration", "loop") if key in frame.info
+                }
+            out = io.BytesIO()
+            frames[0].save(out, "GIF", save_all=len(frames) > 1, append_images=frames[1:])
+            return out.getvalue()
+        upright = ImageOps.exif_transpose(image)
+        if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
+            upright = upright.convert("RGB")
+        clean = upright.copy()
+        clean.info = {}  # EXIF, XMP, ICC and text chunks travel in `info`
+        out = io.BytesIO()
+        clean.save(out, image_format, **({"quality": 90} if image_format == "JPEG" else {}))
+        return out.getvalue()
 
 
 # -- matching a requester to a member --------------------------------------------------------

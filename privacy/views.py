@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import declaration, services
 from .forms import AcceptStatementForm, ConsentChangeForm, LimitChangeForm, safe_next
-from .models import ProcessingLimit
+from .models import PrivacyStatement, ProcessingLimit
 
 logger = logging.getLogger(__name__)
 
@@ -200,8 +200,10 @@ def processing_limits(request):
 def accept_statement(request):
     """Shows what changed in the current privacy statement and records "I have read it"."""
     member = request.user
-    current = services.current_statement()
-    version = current.version if current else services.current_statement_version()
+    # One source with the middleware that sent the member here (the briefly cached version):
+    # recording a newer one than it compares against would send them back here in a loop.
+    version = services.current_statement_version()
+    current = PrivacyStatement.objects.filter(version=version, published_at__isnull=False).first()
     target = request.POST.get("next") if request.method == "POST" else request.GET.get("next")
     back = safe_next(request, target, reverse("home"))
     if request.method == "POST":

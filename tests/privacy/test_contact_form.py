@@ -318,3 +318,42 @@ def test_the_rate_limits_are_switched_off_here_unless_a_test_asks(english, setti
     for _attempt in range(6):
         assert send(english).status_code == 302
     assert PrivacyRequest.objects.filter(received_at__lte=timezone.now()).count() == 6
+
+
+def test_an_image_attachment_is_stored_without_its_metadata(
+    client, tmp_path, settings, monkeypatch
+):
+    """SECURITY.md: a phone photo's GPS position does not reach storage, staff or the export."""
+    import io
+
+    from PIL import Image
+
+    from privacy.requests import create_request
+    from tests.profiles.images import use_private_storage
+
+    storage = use_private_storage(tmp_path, settings, monkeypatch)
+    monkeypatch.setattr(RequestAttachment._meta.get_field("file"), "storage", storage)
+    photo = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {2: (52.0, 22.0, 0.0)}  # GPSInfo: latitude
+    raw = io.BytesIO()
+    photo.save(raw, "JPEG", exif=exif.tobytes())
+    assert b"PhoneMaker" in raw.getvalue()
+    upload = SimpleUploadedFile("foto.jpg", raw.getvalue(), content_type="image/jpeg")
+
+    request = create_request(
+        email="iemand@example.org",
+        subject="Foto",
+        description="Zie bijlage",
+        type="question",
+        attachments=[upload],
+        language="nl",
+    )
+
+    stored = request.attachments.get()
+    data = stored.file.read()
+    assert b"PhoneMaker" not in data and b"Exif" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and image.size == (40, 30)
+    assert stored.size_bytes == len(data)

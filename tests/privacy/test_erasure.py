@@ -431,3 +431,28 @@ def test_cached_counters_about_the_member_go(settings):
     assert not mine & after
     assert not login_failed & after
     assert any(f"msgrate:{bob.pk}:" in k for k in after)  # Bob's are Bob's
+
+
+@pytest.mark.django_db
+def test_a_request_the_member_never_confirmed_is_reduced_to_proof_at_erasure():
+    """R7.3: a request sent while logged out with the member's address, not yet confirmed by
+    the mailed link, holds their words too; the link dies with the account, so it goes."""
+    from privacy.models import PrivacyRequest
+    from privacy.requests import ERASED_REQUESTER_EMAIL, create_request
+
+    member = MemberFactory(username="alice", email="alice@example.org")
+    request = create_request(
+        email="Alice@Example.org",
+        subject="Mijn gegevens",
+        description="Ik heb een medische vraag over mijn profiel",
+        type="access",
+        language="nl",
+    )
+    assert request.member is None and request.verified_at is None
+
+    erasure.erase_member(member_id=closed(member, immediately=True).pk)
+
+    request = PrivacyRequest.objects.get(pk=request.pk)
+    assert request.requester_email == ERASED_REQUESTER_EMAIL
+    assert request.subject == "" and request.description == ""
+    assert request.messages.filter(body__icontains="medische").count() == 0

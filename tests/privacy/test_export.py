@@ -11,6 +11,7 @@ from io import BytesIO
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -419,3 +420,22 @@ def test_the_registry_lists_export_requests_and_erases_their_files(alice, storag
     entry.erase(alice)
     assert not DataExport.objects.filter(member=alice).exists()
     assert not storage.exists(export.file.name)
+
+
+def test_a_file_left_by_a_killed_build_is_found_and_deleted(alice, settings, tmp_path, monkeypatch):
+    """A worker killed mid-build: its file was named on the row before writing, so the retry
+    that writes a new one leaves an orphan the sweep deletes once it is old enough."""
+    storage = use_private_storage(tmp_path, settings, monkeypatch)
+    monkeypatch.setattr(DataExport._meta.get_field("file"), "storage", storage)
+    export = exports.request_export(member=alice)
+    orphan = storage.save("exports/killed-build.zip", ContentFile(b"PK partial"))
+    DataExport.objects.filter(pk=export.pk).update(file=orphan)
+
+    exports.build_export(export_id=export.pk)  # the retry: a new file, the row names it
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY and export.file.name != orphan
+    assert exports.sweep_exports()["orphans"] == 0  # too young: could still be written
+    later = timezone.now() + timedelta(minutes=11)
+    monkeypatch.setattr(exports.timezone, "now", lambda: later)
+    assert exports.sweep_exports()["orphans"] == 1
+    assert not storage.exists(orphan) and storage.exists(export.file.name)
