@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Member, OutgoingMail
@@ -39,6 +40,35 @@ def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingM
 
     transaction.on_commit(lambda: send_outgoing_mail.delay(mail.pk))
     return mail
+
+
+def render_mail_parts(template_prefix: str, context: dict) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of a site mail from `<prefix>_subject.txt`,
+    `<prefix>_message.txt` and `<prefix>_message.html`, in the active language (callers wrap
+    it in `translation.override(<the recipient's language>)`)."""
+    subject = render_to_string(f"{template_prefix}_subject.txt", context)
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+    body = render_to_string(f"{template_prefix}_message.txt", context).strip()
+    html = render_to_string(
+        f"{template_prefix}_message.html", {**context, "subject": subject, "body": body}
+    )
+    return subject, body, html
+
+
+def queue_rendered_mail(
+    *, parts: tuple[str, str, str], to: str, kind: str, member=None, headers=None
+) -> OutgoingMail:
+    """Queues a mail rendered by `render_mail_parts` (text and HTML) through `queue_mail`."""
+    subject, body, html = parts
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers or None,
+    )
+    message.attach_alternative(html, "text/html")
+    return queue_mail(message=message, kind=kind, member=member)
 
 
 def send_queued_mail(*, mail_id: int) -> bool:

@@ -16,10 +16,8 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
@@ -106,7 +104,7 @@ def _language(member) -> str:
 def _queue(*, member, address: str, kind: str, template: str, context: dict) -> None:
     """Renders `messaging/email/<template>_*` in the member's language and queues it with the
     unsubscribe link in the body and in the List-Unsubscribe headers."""
-    from members.services import queue_mail
+    from members.services import queue_rendered_mail, render_mail_parts
 
     with translation.override(_language(member)):
         context = {
@@ -115,25 +113,17 @@ def _queue(*, member, address: str, kind: str, template: str, context: dict) -> 
             "unsubscribe_url": unsubscribe_url(member),
             "settings_url": _absolute(reverse("messaging:settings")),
         }
-        subject = render_to_string(f"messaging/email/{template}_subject.txt", context)
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-        body = render_to_string(f"messaging/email/{template}_message.txt", context).strip()
-        html = render_to_string(
-            f"messaging/email/{template}_message.html",
-            {**context, "subject": subject, "body": body},
-        )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
+        parts = render_mail_parts(f"messaging/email/{template}", context)
+    queue_rendered_mail(
+        parts=parts,
+        to=address,
+        kind=kind,
+        member=member,
         headers={
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(html, "text/html")
-    queue_mail(message=message, kind=kind, member=member)
 
 
 # -- right away --------------------------------------------------------------------------------

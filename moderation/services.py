@@ -14,15 +14,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from members.services import queue_mail, suspend_member
+from members.services import queue_rendered_mail, render_mail_parts, suspend_member
 
 from . import registry
 from .models import (
@@ -449,14 +447,5 @@ def _tell_member(*, member, report: Report, decision: Decision) -> None:
             "helpdesk_email": settings.HELPDESK_EMAIL,
             "site_name": settings.SITE_NAME,
         }
-        subject = render_to_string(f"{prefix}_subject.txt", context)
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-        body = render_to_string(f"{prefix}_message.txt", context).strip()
-        html = render_to_string(
-            f"{prefix}_message.html", {**context, "subject": subject, "body": body}
-        )
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[member.email]
-    )
-    message.attach_alternative(html, "text/html")
-    queue_mail(message=message, kind=kind, member=member)
+        parts = render_mail_parts(prefix, context)
+    queue_rendered_mail(parts=parts, to=member.email, kind=kind, member=member)

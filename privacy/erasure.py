@@ -26,16 +26,19 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models.functions import Cast
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from members.adapter import reopen_deadline
 from members.models import Member, OutgoingMail
-from members.services import end_all_sessions, queue_mail, send_queued_mail
+from members.services import (
+    end_all_sessions,
+    queue_rendered_mail,
+    render_mail_parts,
+    send_queued_mail,
+)
 
 from . import registry
 
@@ -113,18 +116,8 @@ def _send_closing_mail(*, member: Member) -> None:
             "helpdesk_email": settings.HELPDESK_EMAIL,
             "site_name": settings.SITE_NAME,
         }
-        subject = render_to_string("privacy/email/account_closed_subject.txt", context)
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-        body = render_to_string("privacy/email/account_closed_message.txt", context).strip()
-        html = render_to_string(
-            "privacy/email/account_closed_message.html",
-            {**context, "subject": subject, "body": body},
-        )
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[member.email]
-    )
-    message.attach_alternative(html, "text/html")
-    queue_mail(message=message, kind=CLOSING_MAIL_KIND, member=member)
+        parts = render_mail_parts("privacy/email/account_closed", context)
+    queue_rendered_mail(parts=parts, to=member.email, kind=CLOSING_MAIL_KIND, member=member)
 
 
 def _local(moment):

@@ -607,9 +607,7 @@ def erase_exports(*, member) -> None:
 
 def _mail_export_ready(export: DataExport) -> None:
     """Says that the export is ready and where to download it; nothing of the data itself."""
-    from django.core.mail import EmailMultiAlternatives
-
-    from members.services import queue_mail
+    from members.services import queue_rendered_mail, render_mail_parts
 
     from .request_actions import mail_request_export
 
@@ -625,18 +623,8 @@ def _mail_export_ready(export: DataExport) -> None:
             "expires_at": timezone.localtime(export.expires_at),
             "days": settings.DATA_EXPORT_DAYS,
         }
-        subject = render_to_string("privacy/email/export_ready_subject.txt", context)
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-        body = render_to_string("privacy/email/export_ready_message.txt", context).strip()
-        html_body = render_to_string(
-            "privacy/email/export_ready_message.html",
-            {**context, "subject": subject, "body": body},
-        )
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[member.email]
-    )
-    message.attach_alternative(html_body, "text/html")
-    queue_mail(message=message, kind="data_export_ready", member=member)
+        parts = render_mail_parts("privacy/email/export_ready", context)
+    queue_rendered_mail(parts=parts, to=member.email, kind="data_export_ready", member=member)
 
 
 # -- the archive -----------------------------------------------------------------------------

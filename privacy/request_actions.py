@@ -41,9 +41,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext, pgettext
@@ -195,13 +193,9 @@ def _absolute(path: str) -> str:
 
 
 def _render(template: str, context: dict) -> tuple[str, str, str]:
-    subject = render_to_string(f"privacy/email/{template}_subject.txt", context)
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    body = render_to_string(f"privacy/email/{template}_message.txt", context).strip()
-    html = render_to_string(
-        f"privacy/email/{template}_message.html", {**context, "subject": subject, "body": body}
-    )
-    return subject, body, html
+    from members.services import render_mail_parts
+
+    return render_mail_parts(f"privacy/email/{template}", context)
 
 
 def _mail(
@@ -210,7 +204,7 @@ def _mail(
     """Queues `privacy/email/<template>_*` to the requester in the request's language and
     keeps what was sent on the request. `record` overrides the kept text (for a mail with a
     secret link)."""
-    from members.services import queue_mail
+    from members.services import queue_rendered_mail
 
     with translation.override(_language(locked)):
         context = {
@@ -221,17 +215,15 @@ def _mail(
             "contact_url": _absolute(reverse("privacy:contact")),
             **context,
         }
-        subject, body, html = _render(template, context)
-        kept = _render(template, {**context, **record})[1] if record else body
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to or locked.requester_email],
+        parts = _render(template, context)
+        kept = _render(template, {**context, **record})[1] if record else parts[1]
+    queue_rendered_mail(
+        parts=parts,
+        to=to or locked.requester_email,
+        kind=f"privacy_request_{template}",
+        member=locked.member,
         headers={"Reply-To": settings.HELPDESK_EMAIL},
     )
-    message.attach_alternative(html, "text/html")
-    queue_mail(message=message, kind=f"privacy_request_{template}", member=locked.member)
     _note(locked, staff, kept, direction=RequestMessage.Direction.OUT)
 
 
@@ -601,7 +593,7 @@ def send_due_summary(*, now: datetime | None = None) -> bool:
     """The morning mail to the helpdesk: at most once a day, at the first run after 08:00
     Amsterdam time, and only when something is overdue or due within 7 days. Returns whether
     it queued the mail."""
-    from members.services import queue_mail
+    from members.services import queue_rendered_mail
 
     now = now or timezone.now()
     local = timezone.localtime(now)
@@ -632,15 +624,8 @@ def send_due_summary(*, now: datetime | None = None) -> bool:
                     "days": SUMMARY_DAYS,
                     "list_url": _absolute(reverse("admin:privacy_privacyrequest_changelist")),
                 }
-                subject, body, html = _render("request_due_summary", context)
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[settings.HELPDESK_EMAIL],
-            )
-            message.attach_alternative(html, "text/html")
-            queue_mail(message=message, kind=SUMMARY_KIND)
+                parts = _render("request_due_summary", context)
+            queue_rendered_mail(parts=parts, to=settings.HELPDESK_EMAIL, kind=SUMMARY_KIND)
     except Exception:
         cache.delete(key)  # let the next run try again
         raise

@@ -36,10 +36,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -492,18 +490,8 @@ def _send_confirmation(privacy_request: PrivacyRequest, *, member) -> None:
 
 
 def _queue(privacy_request, *, to: str, member, template: str, kind: str, context: dict):
-    from members.services import queue_mail
+    from members.services import queue_rendered_mail, render_mail_parts
 
     with translation.override(privacy_request.language):
-        context = {**context, "site_name": settings.SITE_NAME}
-        subject = render_to_string(f"{template}_subject.txt", context)
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-        body = render_to_string(f"{template}_message.txt", context).strip()
-        html = render_to_string(
-            f"{template}_message.html", {**context, "subject": subject, "body": body}
-        )
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]
-    )
-    message.attach_alternative(html, "text/html")
-    queue_mail(message=message, kind=kind, member=member)
+        parts = render_mail_parts(template, {**context, "site_name": settings.SITE_NAME})
+    queue_rendered_mail(parts=parts, to=to, kind=kind, member=member)

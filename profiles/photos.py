@@ -17,7 +17,6 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -377,9 +376,7 @@ def reject_photo(*, photo: Photo, moderator, reason: str) -> None:
 
 
 def _tell_member_of_rejection(*, member, photo: Photo) -> None:
-    from django.core.mail import EmailMultiAlternatives
-
-    from members.services import queue_mail
+    from members.services import queue_rendered_mail, render_mail_parts
 
     if not member.email:
         return
@@ -393,15 +390,5 @@ def _tell_member_of_rejection(*, member, photo: Photo) -> None:
             "terms_url": settings.SITE_URL.rstrip("/") + reverse("terms"),
             "site_name": settings.SITE_NAME,
         }
-        subject = render_to_string("profiles/email/photo_rejected_subject.txt", context)
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-        body = render_to_string("profiles/email/photo_rejected_message.txt", context).strip()
-        html = render_to_string(
-            "profiles/email/photo_rejected_message.html",
-            {**context, "subject": subject, "body": body},
-        )
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[member.email]
-    )
-    message.attach_alternative(html, "text/html")
-    queue_mail(message=message, kind="photo_rejected", member=member)
+        parts = render_mail_parts("profiles/email/photo_rejected", context)
+    queue_rendered_mail(parts=parts, to=member.email, kind="photo_rejected", member=member)
