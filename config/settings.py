@@ -48,12 +48,14 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "csp",
+    "anymail",
     "members",
     "privacy",
     "moderation",
     "payments",
     "profiles",
     "messaging",
+    "mailings",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +170,17 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-requests-daily": {
         "task": "privacy.tasks.privacy_requests_daily",
         "schedule": 900.0,
+    },
+    # Campaigns: start those whose send time came, re-enqueue batches whose worker died,
+    # release claims past their lease, finish those with nothing left (mailings.sending).
+    "campaigns": {
+        "task": "mailings.tasks.run_campaigns",
+        "schedule": 60.0,
+    },
+    # Suggestion mails: each opted-in member at most once per SUGGESTION_MAIL_INTERVAL_DAYS.
+    "suggestion-mails": {
+        "task": "mailings.tasks.send_suggestion_mails",
+        "schedule": 3600.0,
     },
 }
 # Mail rows not sent this long after they were written are picked up again by the sweep.
@@ -295,6 +308,19 @@ INBOX_POLL_SECONDS = 15
 # Reports one member may send per day (moderation).
 REPORTS_PER_DAY = 20
 
+# Mail members asked for (issue 9). Campaign mails per minute over all workers (the
+# throttle), rows per batch task, how long a batch may hold its claimed rows before the sweep
+# gives them to another batch, and how many batches of one campaign run side by side.
+CAMPAIGN_MAILS_PER_MINUTE = env.int("CAMPAIGN_MAILS_PER_MINUTE", default=6000)
+CAMPAIGN_BATCH_SIZE = env.int("CAMPAIGN_BATCH_SIZE", default=200)
+CAMPAIGN_CLAIM_LEASE_SECONDS = env.int("CAMPAIGN_CLAIM_LEASE_SECONDS", default=300)
+CAMPAIGN_PARALLEL_BATCHES = env.int("CAMPAIGN_PARALLEL_BATCHES", default=2)
+# Suggestion mails: at most this often per member, with at most this many new suggestions.
+SUGGESTION_MAIL_INTERVAL_DAYS = env.int("SUGGESTION_MAIL_INTERVAL_DAYS", default=7)
+SUGGESTION_MAIL_MAX = env.int("SUGGESTION_MAIL_MAX", default=5)
+# members.services.send_queued_mail asks this before sending a queued mail (unsubscribed since?).
+OUTGOING_MAIL_STILL_WANTED = "mailings.services.mail_still_wanted"
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
@@ -334,6 +360,19 @@ EMAIL_BACKEND = env(
 )
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+# Production mail through a provider's API with django-anymail: MAIL_PROVIDER names its backend
+# ("postmark", "mailgun", "amazon_ses", "brevo", ...). Every ANYMAIL_<NAME> variable becomes
+# the anymail setting <NAME> (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY,
+# ANYMAIL_WEBHOOK_SECRET "user:password", ...). Bounces and complaints arrive at
+# /anymail/<provider>/tracking/. Without MAIL_PROVIDER: SMTP (EMAIL_URL) or the console.
+MAIL_PROVIDER = env("MAIL_PROVIDER", default="")
+if MAIL_PROVIDER:
+    EMAIL_BACKEND = f"anymail.backends.{MAIL_PROVIDER}.EmailBackend"
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DPO_EMAIL = env("DPO_EMAIL", default="privacy@example.nl")

@@ -25,6 +25,9 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("credits/", include("payments.urls")),
     path("messages/", include("messaging.urls")),
+    path("mail/", include("mailings.urls")),
+    # The mail provider's delivery events (bounces, complaints): mailings.signals.
+    path("anymail/", include("anymail.urls")),
     path(
         "accounts/confirm-email/<str:key>/",
         member_views.confirm_email,

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Member, OutgoingMail
+from .models import Member, OutgoingMail, UndeliverableAddress
 
 CONTACT_PERMISSION = "members.view_contact_details"
 
@@ -131,3 +131,21 @@ class OutgoingMailAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(UndeliverableAddress)
+class UndeliverableAddressAdmin(admin.ModelAdmin):
+    """Helpdesk: addresses that bounced get no mail the member asked for. When a member says the
+    mailbox works again, Helpdesk deletes the row. Rows come from the provider's bounce reports
+    only: nobody adds or edits them here."""
+
+    list_display = ("email", "reason", "created_at")
+    search_fields = ("email",)
+    fields = ("email", "reason", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

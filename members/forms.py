@@ -18,6 +18,7 @@ member_signed_up = Signal()
 SIGNUP_CONSENT_FIELDS = {
     "consent_suggestions": "suggestions",
     "consent_promotional_email": "promotional_email",
+    "consent_suggestion_email": "suggestion_email",
 }
 
 
@@ -59,6 +60,14 @@ class MemberSignupForm(SignupForm):
         help_text=_("You can stop them at any time in your privacy centre."),
         required=False,
     )
+    consent_suggestion_email = forms.BooleanField(
+        label=_("Now and then, send me e-mails with members who fit me (optional)."),
+        help_text=_(
+            "Their username, age and place, no photos; only with the suggestions above turned "
+            "on. You can stop them at any time in your e-mail settings."
+        ),
+        required=False,
+    )
 
     field_order = [
         "username",
@@ -70,6 +79,7 @@ class MemberSignupForm(SignupForm):
         "accept_terms",
         "consent_suggestions",
         "consent_promotional_email",
+        "consent_suggestion_email",
     ]
 
     def __init__(self, *args, **kwargs):

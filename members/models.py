@@ -130,6 +130,9 @@ class OutgoingMail(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Not sent: by the time it was due the member no longer wanted it (unsubscribed,
+        # restricted processing, closed the account) or the address became undeliverable.
+        CANCELLED = "cancelled", _("Not sent: no longer wanted")
 
     member = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_mail"
@@ -162,3 +165,30 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.kind} ({self.get_status_display()})"
+
+
+class UndeliverableAddress(models.Model):
+    """An address mail could not be delivered to (a hard bounce reported by the mail provider),
+    stored lower-cased. Mail the member asked for (suggestions, promotions, message
+    notifications) is not sent to it; mail about the account still is (the member may have
+    fixed their mailbox). Helpdesk deletes the row when the member says it works again; a new
+    address is deliverable until it bounces."""
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    member = models.ForeignKey(
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="undeliverable_addresses",
+    )
+    reason = models.CharField(_("reason"), max_length=60)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("undeliverable address")
+        verbose_name_plural = _("undeliverable addresses")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"undeliverable #{self.pk}"

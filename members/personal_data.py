@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
-from .models import Member, OutgoingMail
+from .models import Member, OutgoingMail, UndeliverableAddress
 
 
 def _iso(value):
@@ -110,6 +110,29 @@ class OutgoingMailData:
         # Mail to the address that never matched an account row (e.g. "already exists").
         if member.email:
             OutgoingMail.objects.filter(to__iexact=member.email).delete()
+
+
+@register(
+    UndeliverableAddress, category=Category.NECESSARY, purpose="account", basis=Basis.CONTRACT
+)
+class UndeliverableAddressData:
+    """An address of the member that bounced: suggestion, promotional and message mail stop."""
+
+    def export(self, member):
+        return [
+            {"email": row.email, "reason": row.reason, "reported_at": _iso(row.created_at)}
+            for row in UndeliverableAddress.objects.filter(member=member)
+        ]
+
+    def erase(self, member):
+        UndeliverableAddress.objects.filter(member=member).delete()
+        addresses = {
+            a.lower()
+            for a in EmailAddress.objects.filter(user=member).values_list("email", flat=True)
+        }
+        if member.email:
+            addresses.add(member.email.lower())
+        UndeliverableAddress.objects.filter(email__in=addresses).delete()
 
 
 @register(

@@ -33,6 +33,9 @@ ROLE_PERMISSIONS = {
         # No add/delete: requests come from the form and go by their retention.
         "privacy.view_privacyrequest",
         "privacy.process_privacyrequest",
+        # Bounced addresses: remove the flag when a member says the mailbox works again.
+        "members.view_undeliverableaddress",
+        "members.delete_undeliverableaddress",
     ],
     # Finance handles money: credit packs, orders, refunds and credit corrections.
     "Finance": [
@@ -45,6 +48,15 @@ ROLE_PERMISSIONS = {
         "payments.view_ledgerentry",
         "payments.adjust_credits",
         "payments.view_wallet",
+    ],
+    # Marketing writes and sends promotional campaigns: campaigns only, never a member's name,
+    # address, profile or messages (it sees counts). Delete is for drafts only (CampaignAdmin).
+    "Marketing": [
+        "mailings.view_campaign",
+        "mailings.add_campaign",
+        "mailings.change_campaign",
+        "mailings.delete_campaign",
+        "mailings.send_campaign",
     ],
 }
 

@@ -8,15 +8,23 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from .models import Member, OutgoingMail
+from .models import Member, OutgoingMail, UndeliverableAddress
 
 logger = logging.getLogger(__name__)
 
 MAX_MAIL_ATTEMPTS = 10
-ROLE_GROUPS = {"moderator": "Moderators", "helpdesk": "Helpdesk", "finance": "Finance"}
+ROLE_GROUPS = {
+    "moderator": "Moderators",
+    "helpdesk": "Helpdesk",
+    "finance": "Finance",
+    "marketing": "Marketing",
+}
 
 
 def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingMail:
@@ -71,12 +79,70 @@ def queue_rendered_mail(
     return queue_mail(message=message, kind=kind, member=member)
 
 
+def mail_still_wanted(mail: OutgoingMail) -> bool:
+    """Asks settings.OUTGOING_MAIL_STILL_WANTED (a dotted path to a function taking the
+    OutgoingMail; the mailings app answers it for the kinds of mail members choose) whether a
+    queued mail may still go out. Members imports no other app: it asks through the setting,
+    as profiles asks PREMIUM_ACCESS_CHECK."""
+    path = getattr(settings, "OUTGOING_MAIL_STILL_WANTED", "")
+    if not path:
+        return True
+    return bool(import_string(path)(mail))
+
+
+def mailable_members():
+    """Active accounts whose primary address is confirmed and has not bounced: who may get
+    mail they asked for (message notifications, suggestions, promotions). Addresses are stored
+    lower-cased in UndeliverableAddress; allauth keeps them as typed."""
+    confirmed = EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=True)
+    primary_lower = (
+        EmailAddress.objects.filter(user=OuterRef(OuterRef("pk")), primary=True)
+        .annotate(lower=Lower("email"))
+        .values("lower")
+    )
+    bounced = UndeliverableAddress.objects.filter(email__in=primary_lower)
+    return (
+        Member.objects.filter(is_active=True, status=Member.Status.ACTIVE)
+        .filter(Exists(confirmed))
+        .exclude(Exists(bounced))
+    )
+
+
+def is_undeliverable(email: str) -> bool:
+    return UndeliverableAddress.objects.filter(email=(email or "").lower()).exists()
+
+
+def mark_undeliverable(*, email: str, reason: str) -> UndeliverableAddress | None:
+    """Records that mail to `email` bounces (idempotent), linked to the member whose address it
+    is, if any. Returns the row, or None for an empty address."""
+    address = (email or "").strip().lower()
+    if not address:
+        return None
+    member = EmailAddress.objects.filter(email__iexact=address).select_related("user").first()
+    row, created = UndeliverableAddress.objects.get_or_create(
+        email=address,
+        defaults={"member": member.user if member else None, "reason": reason[:60]},
+    )
+    if created:
+        logger.info("mail.undeliverable member=%s", row.member_id)
+    return row
+
+
 def send_queued_mail(*, mail_id: int) -> bool:
     """Sends one queued mail. Idempotent: a mail already sent is not sent again. Returns
     whether this call sent it."""
     with transaction.atomic():
         mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
         if mail is None or mail.status != OutgoingMail.Status.PENDING:
+            return False
+        if not mail_still_wanted(mail):
+            # Unsubscribed, restricted or closed since it was queued: honoured at once.
+            mail.status = OutgoingMail.Status.CANCELLED
+            mail.body_text = ""
+            mail.body_html = ""
+            mail.headers = {}
+            mail.save(update_fields=["status", "body_text", "body_html", "headers"])
+            logger.info("mail.cancelled mail=%s kind=%s", mail.pk, mail.kind)
             return False
         message = EmailMultiAlternatives(
             subject=mail.subject,

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from members.models import Member
+from members.services import mailable_members
 from profiles.models import Block
 
 from .models import Message, Notify, Participant, ReceivingSettings
@@ -79,14 +80,9 @@ def _absolute(path: str) -> str:
 
 
 def _mailable_members():
-    """Active accounts, not closed, with a verified primary address (a filter on Member)."""
-    return (
-        Member.objects.filter(is_active=True)
-        .exclude(status=Member.Status.CLOSED)
-        .filter(
-            Exists(EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=True))
-        )
-    )
+    """Active accounts, not closed, with a confirmed primary address that has not bounced
+    (a filter on Member)."""
+    return mailable_members()
 
 
 def _verified_address(member) -> str | None:

@@ -131,20 +131,29 @@ def adjust_credits(*, member, credits: int, reason: str, staff) -> LedgerEntry:
     return entry
 
 
-def is_paying_member(*, member) -> bool:
-    """R2.4: a member with a settled purchase that was not fully refunded or charged back
-    (within PAYING_MEMBER_WINDOW_DAYS when that setting is on)."""
-    if member is None or not member.is_authenticated:
-        return False
+def paying_orders():
+    """Settled purchases that were not fully refunded or charged back (within
+    PAYING_MEMBER_WINDOW_DAYS when that setting is on): what makes a member paying (R2.4)."""
     orders = Order.objects.filter(
-        member=member,
         status=Order.Status.PAID,
         refunded_cents__lt=F("amount_cents") - F("charged_back_cents"),
     )
     window = getattr(settings, "PAYING_MEMBER_WINDOW_DAYS", None)
     if window:
         orders = orders.filter(paid_at__gte=timezone.now() - timedelta(days=window))
-    return orders.exists()
+    return orders
+
+
+def paying_member_ids():
+    """The ids of paying members, as a subquery for `member__in` (campaign audiences)."""
+    return paying_orders().values("member_id")
+
+
+def is_paying_member(*, member) -> bool:
+    """R2.4: a member with a settled purchase that was not fully refunded or charged back."""
+    if member is None or not member.is_authenticated:
+        return False
+    return paying_orders().filter(member=member).exists()
 
 
 def verify_balances() -> list[int]:

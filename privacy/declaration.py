@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
@@ -370,11 +373,34 @@ PURPOSES = {
         Purpose(
             "promotional_mail",
             _("Promotional e-mail"),
-            _("Only with your consent: news and offers about the site, now and then."),
+            _(
+                "Only with your consent: news and offers about the site, now and then. We "
+                "record which mailing went to you and when, so no one gets it twice. We never "
+                "track whether you open a mail or click a link in it."
+            ),
             Basis.CONSENT,
-            _("Until you withdraw your consent or object to direct marketing."),
-            "privacy:consents",
+            _(
+                "Mail: until you withdraw your consent or object to direct marketing. The "
+                "record of mailings sent to you is erased %(erasure)s."
+            ),
+            "mailings:settings",
             _("Turn promotional e-mail on or off"),
+        ),
+        Purpose(
+            "suggestion_mail",
+            _("Suggestion e-mails"),
+            _(
+                "Only with your consent: now and then an e-mail with members who fit you and "
+                "whom we did not mail you before (username, age and place; no photos). We "
+                "remember whom we mailed you, so no one is suggested twice."
+            ),
+            Basis.CONSENT,
+            _(
+                "Until you withdraw your consent or object to direct marketing or profiling. "
+                "The list of members we mailed you is erased %(erasure)s."
+            ),
+            "mailings:settings",
+            _("Change your e-mail settings"),
         ),
         Purpose(
             "analytics",
@@ -474,6 +500,15 @@ def _summarise_preferences(rows) -> str:
         return str(_("Nothing stored"))
     return ngettext("%(count)d preference stored", "%(count)d preferences stored", len(chosen)) % {
         "count": len(chosen)
+    }
+
+
+def _summarise_suggestion_mail_state(rows) -> str:
+    sent = rows[0].get("last_sent_at") if rows else None
+    if not sent:
+        return str(_("None sent yet"))
+    return str(_("Last one sent on %(date)s")) % {
+        "date": date_format(timezone.localtime(parse_datetime(sent)), "DATE_FORMAT")
     }
 
 
@@ -646,6 +681,31 @@ HOLDINGS = {
         counted_by=("member",),
         unit=ngettext_lazy("%(count)d export", "%(count)d exports", "count"),
     ),
+    "members.undeliverableaddress": Holding(
+        _(
+            "Your addresses that mail could not be delivered to, and when that was reported: "
+            "we send them no suggestions, promotions or message notifications until you tell "
+            "us the address works again or change it."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy(
+            "%(count)d undeliverable address", "%(count)d undeliverable addresses", "count"
+        ),
+    ),
+    "mailings.delivery": Holding(
+        _("Which promotional mailings went to you, and when."),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d mailing", "%(count)d mailings", "count"),
+    ),
+    "mailings.suggestionmailstate": Holding(
+        _("When we last sent you a suggestion e-mail."),
+        summary=_summarise_suggestion_mail_state,
+    ),
+    "mailings.mailedsuggestion": Holding(
+        _("The members we suggested to you by e-mail, so no one is suggested twice."),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d member suggested", "%(count)d members suggested", "count"),
+    ),
 }
 
 
@@ -728,6 +788,19 @@ CONSENTS = {
             "2026-11",
         ),
         ConsentDeclaration(
+            ConsentPurpose.SUGGESTION_EMAIL,
+            _("Suggestion e-mails"),
+            _(
+                "Now and then an e-mail with members who fit you (username, age and place; no "
+                "photos). Needs personalised suggestions to be on as well."
+            ),
+            _(
+                "We send you no more suggestion e-mails. Suggestions on the site are not "
+                "affected."
+            ),
+            "2026-11",
+        ),
+        ConsentDeclaration(
             ConsentPurpose.SPECIAL_CATEGORY,
             _("Your sexual preferences"),
             _(
@@ -777,12 +850,24 @@ SOURCE_CONSENTS_PAGE = "consents page"
 SOURCE_SUGGESTIONS_PAGE = "suggestions page"
 SOURCE_LIMITS_PAGE = "limits page"
 SOURCE_ACCEPT_PAGE = "accept page"
+SOURCE_MAIL_SETTINGS = "mail settings page"
+SOURCE_UNSUBSCRIBE_LINK = "unsubscribe link"
+SOURCE_ONE_CLICK = "mailbox one-click"
+SOURCE_BOUNCE = "bounce"
+SOURCE_COMPLAINT = "complaint"
+SOURCE_PROVIDER_UNSUBSCRIBE = "mail provider unsubscribe"
 SOURCE_LABELS = {
     SOURCE_SIGNUP: _("when you signed up"),
     SOURCE_CONSENTS_PAGE: _("on your consents page"),
     SOURCE_SUGGESTIONS_PAGE: _("on the suggestions page"),
     SOURCE_LIMITS_PAGE: _("on your restriction and objection page"),
     SOURCE_ACCEPT_PAGE: _("when you were asked to read a new version"),
+    SOURCE_MAIL_SETTINGS: _("on your e-mail settings page"),
+    SOURCE_UNSUBSCRIBE_LINK: _("with the unsubscribe link in an e-mail"),
+    SOURCE_ONE_CLICK: _("with the unsubscribe button of your mail program"),
+    SOURCE_BOUNCE: _("because mail to your address could not be delivered"),
+    SOURCE_COMPLAINT: _("because you marked our e-mail as spam"),
+    SOURCE_PROVIDER_UNSUBSCRIBE: _("with an unsubscribe request our mail provider passed on to us"),
     "profile/sensitive": _("on your sexual preferences page"),
 }
 

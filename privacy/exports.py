@@ -366,6 +366,37 @@ EXPORT_DOCS = {
             "size_bytes": _("The size of the ZIP file, in bytes."),
         },
     },
+    "members.undeliverableaddress": {
+        "title": _("Undeliverable addresses"),
+        "fields": {
+            "email": _("The address that mail to you could not be delivered to."),
+            "reason": _("What our mail provider reported: a bounce or a refusal."),
+            "reported_at": _("When it was reported."),
+        },
+    },
+    "mailings.delivery": {
+        "title": _("Promotional mailings sent to you"),
+        "fields": {
+            "campaign": _("The mailing's name."),
+            "subject": _("Its subject, in your language."),
+            "status": _(
+                "Whether it was sent, failed, or skipped (you no longer wanted it, your "
+                "address was undeliverable or the mailing was cancelled)."
+            ),
+            "sent_at": _("When it was sent."),
+        },
+    },
+    "mailings.suggestionmailstate": {
+        "title": _("Suggestion e-mails"),
+        "fields": {"last_sent_at": _("When we last sent you a suggestion e-mail.")},
+    },
+    "mailings.mailedsuggestion": {
+        "title": _("Members suggested to you by e-mail"),
+        "fields": {
+            "member": _("The suggested member's username."),
+            "mailed_at": _("When we mailed you the suggestion."),
+        },
+    },
 }
 
 CATEGORY_ORDER = [

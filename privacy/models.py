@@ -12,6 +12,7 @@ class ConsentPurpose(models.TextChoices):
     privacy/declaration.py). Every purpose is off until the member gives consent."""
 
     PROMOTIONAL_EMAIL = "promotional_email", _("Promotional e-mail")
+    SUGGESTION_EMAIL = "suggestion_email", _("Suggestion e-mails")
     SUGGESTIONS = "suggestions", _("Personalised suggestions")
     SPECIAL_CATEGORY = "special_category", _("Processing of special-category data")
     ANALYTICS_COOKIES = "analytics_cookies", _("Analytics cookies")

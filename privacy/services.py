@@ -267,6 +267,24 @@ def _latest_records(model, **match):
     return model.objects.filter(**match).exclude(Exists(later))
 
 
+def members_consenting(purpose: str):
+    """Member ids whose latest record for `purpose` is a grant (a subquery for `__in`)."""
+    return (
+        _latest_records(ConsentRecord, purpose=ConsentPurpose(purpose))
+        .filter(granted=True)
+        .values("member_id")
+    )
+
+
+def members_limited(kind: str):
+    """Member ids with the processing limit `kind` in force (a subquery for `__in`)."""
+    return (
+        _latest_records(ProcessingLimitRecord, kind=ProcessingLimit(kind))
+        .filter(active=True)
+        .values("member_id")
+    )
+
+
 def only_profiling_allowed(queryset, *, member_field: str = "member_id"):
     """Narrows a queryset (profiles, members) to the rows whose member may be used for
     matching: suggestions consent given and no objection to profiling. Restriction is a column

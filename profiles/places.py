@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .models import Place, normalise_name
 
@@ -82,3 +83,36 @@ def resolve_place(text: str) -> PlaceResolution:
     if len(candidates) == 1:
         return PlaceResolution(place=candidates[0])
     return PlaceResolution(candidates=candidates)
+
+
+# The provinces of the Netherlands and the regions of Belgium, by GeoNames admin1 code (the
+# `Place.region` column), keyed "NL-07" / "BE-VLG" (campaign audiences, statistics).
+REGIONS = {
+    "NL-01": _("Drenthe"),
+    "NL-02": _("Friesland"),
+    "NL-03": _("Gelderland"),
+    "NL-04": _("Groningen"),
+    "NL-05": _("Limburg (NL)"),
+    "NL-06": _("North Brabant"),
+    "NL-07": _("North Holland"),
+    "NL-09": _("Utrecht"),
+    "NL-10": _("Zeeland"),
+    "NL-11": _("South Holland"),
+    "NL-15": _("Overijssel"),
+    "NL-16": _("Flevoland"),
+    "BE-BRU": _("Brussels-Capital Region"),
+    "BE-VLG": _("Flanders"),
+    "BE-WAL": _("Wallonia"),
+}
+
+
+def region_q(keys, *, place_field: str = "place") -> Q:
+    """A filter on profiles (or on a relation to a place via `place_field`) for the regions
+    `keys` ("NL-07"); unknown keys match nothing."""
+    condition = Q(pk__in=[])
+    for key in keys:
+        if key not in REGIONS:
+            continue
+        country, region = key.split("-", 1)
+        condition |= Q(**{f"{place_field}__country": country, f"{place_field}__region": region})
+    return condition

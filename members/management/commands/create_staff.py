@@ -6,22 +6,20 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from members.models import Member
-from members.services import create_staff_member
+from members.services import ROLE_GROUPS, create_staff_member
 
 
 class Command(BaseCommand):
     help = (
-        "Create a staff account with a verified e-mail address: a superuser, a moderator or a "
-        "helpdesk worker. The password is asked for (or read from STAFF_PASSWORD). Two-factor "
-        "is set up at the first visit to /admin/."
+        "Create a staff account with a verified e-mail address: a superuser or a member of "
+        "one staff role. The password is asked for (or read from STAFF_PASSWORD). Two-factor is "
+        "set up at the first visit to /admin/."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("email")
-        parser.add_argument(
-            "--role", choices=["superuser", "moderator", "helpdesk", "finance"], default="superuser"
-        )
+        parser.add_argument("--role", choices=["superuser", *ROLE_GROUPS], default="superuser")
 
     def handle(self, *args, username, email, role, **options):
         if Member.objects.filter(username__iexact=username).exists():
