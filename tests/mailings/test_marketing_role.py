@@ -3,10 +3,8 @@ profile or messages, only counts; other roles do not see campaigns. Helpdesk rem
 flag when a member says the mailbox works again."""
 
 import pytest
-from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from mailings import services
@@ -18,6 +16,7 @@ from moderation import services as moderation
 from payments.services import adjust_credits
 from privacy import declaration
 from tests.factories import MemberFactory, make_profile, staff_member
+from tests.helpers import every_admin_url
 
 pytestmark = pytest.mark.django_db
 
@@ -141,30 +140,6 @@ def test_other_roles_cannot_see_campaigns(client, seeded, role):
     assert CAMPAIGNS not in client.get("/admin/").content.decode()
 
 
-def admin_get_urls() -> list[str]:
-    """Every admin page a GET can reach with at most an object id: the index, each app's
-    index, and each model admin's named URLs filled in with each of its objects (up to 20)."""
-    urls = ["/admin/"]
-    for app_label in sorted({model._meta.app_label for model in admin.site._registry}):
-        urls.append(reverse("admin:app_list", kwargs={"app_label": app_label}))
-    for model, model_admin in admin.site._registry.items():
-        ids = list(model._default_manager.order_by("pk").values_list("pk", flat=True)[:20])
-        for pattern in model_admin.get_urls():
-            parameters = set(getattr(pattern.pattern, "converters", {}))
-            if not pattern.name:
-                continue
-            try:
-                if not parameters:
-                    urls.append(reverse(f"admin:{pattern.name}"))
-                elif parameters == {"object_id"}:
-                    urls += [
-                        reverse(f"admin:{pattern.name}", kwargs={"object_id": pk}) for pk in ids
-                    ]
-            except NoReverseMatch:
-                continue
-    return urls
-
-
 def test_no_admin_page_marketing_reaches_names_a_member(client, alice, seeded):
     """Marketing walks every admin page with a campaign sent to alice and bob in the database:
     no page it may open shows their usernames, addresses or the message between them."""
@@ -179,7 +154,7 @@ def test_no_admin_page_marketing_reaches_names_a_member(client, alice, seeded):
     ]
 
     reached = []
-    for path in admin_get_urls():
+    for path in every_admin_url():
         response = client.get(path)
         assert response.status_code in {200, 302, 403, 404}, path
         page = response.content.decode()

@@ -27,7 +27,7 @@ from privacy.models import ConsentRecord
 from privacy.services import has_consent, set_consent, set_processing_limit
 from profiles.models import Photo
 from profiles.services import block_member
-from tests.factories import PASSWORD
+from tests.helpers import signup
 from tests.profiles.test_suggestions import seeker
 
 pytestmark = pytest.mark.django_db
@@ -334,22 +334,6 @@ def test_many_members_are_handled_in_batches(db, run, monkeypatch):
 
 
 # -- opting in at sign-up ----------------------------------------------------------------------
-
-
-def signup(client, **extra):
-    data = {
-        "username": "nieuw",
-        "email": "nieuw@example.org",
-        "gender": "woman",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-        "adult": "on",
-        "accept_terms": "on",
-        **extra,
-    }
-    response = client.post("/accounts/signup/", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return Member.objects.get(username="nieuw")
 
 
 def test_the_sign_up_box_for_suggestion_mail_is_optional_and_unticked(client, db):

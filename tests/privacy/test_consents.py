@@ -17,7 +17,7 @@ from privacy.registry import export_member
 from privacy.services import consent_states, has_consent, set_consent
 from profiles import services as profile_services
 from profiles.models import Profile
-from tests.factories import PASSWORD
+from tests.helpers import signup
 from tests.profiles.test_suggestions import seeker
 
 pytestmark = pytest.mark.django_db
@@ -237,22 +237,6 @@ def test_the_special_wording_version_is_the_one_on_the_sensitive_page():
 
 
 # --- Sign-up -----------------------------------------------------------------------------------
-
-
-def signup(client, **extra):
-    data = {
-        "username": "nieuw",
-        "email": "nieuw@example.org",
-        "gender": "woman",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-        "adult": "on",
-        "accept_terms": "on",
-        **extra,
-    }
-    response = client.post("/accounts/signup/", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return Member.objects.get(username="nieuw")
 
 
 def test_the_optional_boxes_at_sign_up_are_unticked(client, db):

@@ -5,8 +5,6 @@ privacy requests; only superusers read the staff access log."""
 from datetime import timedelta
 
 import pytest
-from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from messaging.services import send_message, update_receiving_settings
@@ -16,6 +14,7 @@ from payments.services import adjust_credits
 from privacy.models import PrivacyRequest, RequestType, StaffAccessLog
 from privacy.services import grant_consent
 from tests.factories import MemberFactory, staff_member
+from tests.helpers import every_admin_url
 
 from .request_helpers import helpdesk_worker, make_request
 
@@ -79,31 +78,6 @@ def privacy_request(member) -> PrivacyRequest:
         received_at=now,
         due_at=now + timedelta(days=30),
     )
-
-
-def every_admin_url() -> list[str]:
-    """Every page of admin.site a GET can reach: the index, each app's index, and each model
-    admin's named URLs, filled in with every object of that model (up to 20) where the URL
-    takes an object id. URLs with other parameters are left out."""
-    urls = ["/admin/"]
-    for app_label in sorted({model._meta.app_label for model in admin.site._registry}):
-        urls.append(reverse("admin:app_list", kwargs={"app_label": app_label}))
-    for model, model_admin in admin.site._registry.items():
-        ids = list(model._default_manager.order_by("pk").values_list("pk", flat=True)[:20])
-        for pattern in model_admin.get_urls():
-            if not pattern.name:
-                continue
-            parameters = set(getattr(pattern.pattern, "converters", {}))
-            try:
-                if not parameters:
-                    urls.append(reverse(f"admin:{pattern.name}"))
-                elif parameters == {"object_id"}:
-                    urls += [
-                        reverse(f"admin:{pattern.name}", kwargs={"object_id": pk}) for pk in ids
-                    ]
-            except NoReverseMatch:
-                continue
-    return urls
 
 
 def test_helpdesk_cannot_open_reports_or_payments(client, member, seeded):
