@@ -315,6 +315,9 @@ CAMPAIGN_MAILS_PER_MINUTE = env.int("CAMPAIGN_MAILS_PER_MINUTE", default=6000)
 CAMPAIGN_BATCH_SIZE = env.int("CAMPAIGN_BATCH_SIZE", default=200)
 CAMPAIGN_CLAIM_LEASE_SECONDS = env.int("CAMPAIGN_CLAIM_LEASE_SECONDS", default=300)
 CAMPAIGN_PARALLEL_BATCHES = env.int("CAMPAIGN_PARALLEL_BATCHES", default=2)
+# A campaign's audience shown to Marketing below this many members reads "fewer than N", and a
+# campaign to fewer is refused: audience counts must not single out one member.
+CAMPAIGN_MIN_AUDIENCE = env.int("CAMPAIGN_MIN_AUDIENCE", default=50)
 # Suggestion mails: at most this often per member, with at most this many new suggestions.
 SUGGESTION_MAIL_INTERVAL_DAYS = env.int("SUGGESTION_MAIL_INTERVAL_DAYS", default=7)
 SUGGESTION_MAIL_MAX = env.int("SUGGESTION_MAIL_MAX", default=5)

@@ -10,6 +10,7 @@ import logging
 import re
 
 import nh3
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -87,6 +88,15 @@ PROGRESS_LABELS = (
 # Content-Security-Policy forbids them) and without anything but the safe subset.
 PREVIEW_TAGS = ALLOWED_TAGS | {"div", "hr"}
 BODY_PART = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL | re.IGNORECASE)
+
+
+def audience_shown(campaign) -> dict:
+    """The audience count as Marketing sees it: exact from CAMPAIGN_MIN_AUDIENCE members on,
+    below it only "fewer than N" (so that narrow filters cannot single out a member)."""
+    count = sending.count_audience(campaign)
+    if sending.audience_too_small(count):
+        return {"count": None, "fewer_than": settings.CAMPAIGN_MIN_AUDIENCE}
+    return {"count": count, "fewer_than": None}
 
 
 def preview_html(mail_html: str) -> str:
@@ -283,7 +293,7 @@ class CampaignAdmin(admin.ModelAdmin):
         }
         progress = sending.campaign_progress(campaign)
         return {
-            "audience_count": sending.count_audience(campaign) if not_started else None,
+            "audience": audience_shown(campaign) if not_started else None,
             "progress": [(label, progress[key]) for key, label in PROGRESS_LABELS],
             "show_progress": campaign.status != Status.DRAFT,
             "actions": actions,
@@ -329,11 +339,14 @@ class CampaignAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(campaign))
-        address = (request.user.email or "").strip()
+        # Only to the staff member's own confirmed address: a test can reach no one else.
+        address = services.primary_address(request.user)
         if not address:
             self.message_user(
                 request,
-                gettext("Your staff account has no e-mail address, so no test can be sent."),
+                gettext(
+                    "Your staff account has no confirmed e-mail address, so no test can be sent."
+                ),
                 messages.ERROR,
             )
             return HttpResponseRedirect(self._change_url(campaign))
@@ -347,7 +360,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 parts=(mail.subject, mail.text, mail.html),
                 to=address,
                 kind=TEST_KIND,
-                member=None,
+                member=request.user,
                 headers=services.unsubscribe_headers(url),
             )
         logger.info(
@@ -391,7 +404,7 @@ class CampaignAdmin(admin.ModelAdmin):
             "campaign": campaign,
             "action": action,
             "action_label": spec["label"],
-            "audience_count": (sending.count_audience(campaign) if action == "schedule" else None),
+            "audience": audience_shown(campaign) if action == "schedule" else None,
             "progress": sending.campaign_progress(campaign),
             "change_url": self._change_url(campaign),
             "title": gettext("%(action)s: %(name)s")

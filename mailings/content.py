@@ -25,14 +25,24 @@ ALLOWED_URL_SCHEMES = {"https", "http", "mailto"}
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/__UNSUBSCRIBE__"
 
 
+def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
+    """A mail has no base address: a relative link ("/admin/", "//host/x") would point
+    somewhere unintended (or at the admin, in the preview). Only absolute http(s) and mailto
+    links stay."""
+    if attribute == "href" and not value.lower().startswith(("https://", "http://", "mailto:")):
+        return None
+    return value
+
+
 def clean_body(text: str) -> str:
     """The safe HTML subset of `text`: every other tag, attribute, script and style removed,
-    links made rel="noopener noreferrer"."""
+    links only absolute http(s) or mailto and made rel="noopener noreferrer"."""
     return nh3.clean(
         text or "",
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
+        attribute_filter=_absolute_links_only,
         link_rel="noopener noreferrer",
     ).strip()
 

@@ -10,10 +10,12 @@ no trace in others' lists. Whether they wanted these mails is the consent ledger
 (privacy.personal_data), and their undeliverable addresses are members'.
 """
 
+from members.models import OutgoingMail
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
 from .content import campaign_language
-from .models import Campaign, Delivery, MailedSuggestion, SuggestionMailState
+from .models import Campaign, Delivery, MailedSuggestion, MailKind, SuggestionMailState
+from .services import OUTGOING_KIND
 
 
 def _iso(value):
@@ -26,7 +28,6 @@ class DeliveryData:
         subject = "subject_en" if campaign_language(member.language) == "en" else "subject_nl"
         return [
             {
-                "campaign": delivery.campaign.name,
                 "subject": getattr(delivery.campaign, subject),
                 "status": delivery.status,
                 "sent_at": _iso(delivery.sent_at),
@@ -36,7 +37,6 @@ class DeliveryData:
             .only(
                 "status",
                 "sent_at",
-                "campaign__name",
                 "campaign__subject_nl",
                 "campaign__subject_en",
             )
@@ -78,7 +78,15 @@ class MailedSuggestionData:
         ]
 
     def erase(self, member):
-        # Both ways: the suggestions mailed to the member, and the member in others' lists.
+        # Both ways: the suggestions mailed to the member, and the member in others' lists,
+        # including suggestion mails naming them that are not sent (yet): those are cancelled
+        # and emptied (a sent one keeps no body).
+        recipients = MailedSuggestion.objects.filter(suggested=member).values("member_id")
+        OutgoingMail.objects.filter(
+            kind=OUTGOING_KIND[MailKind.SUGGESTIONS], member_id__in=recipients
+        ).exclude(status=OutgoingMail.Status.SENT).update(
+            status=OutgoingMail.Status.CANCELLED, body_text="", body_html="", headers={}
+        )
         MailedSuggestion.objects.filter(member=member).delete()
         MailedSuggestion.objects.filter(suggested=member).delete()
 

@@ -34,7 +34,7 @@ from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +96,12 @@ def count_audience(campaign) -> int:
     return audience(campaign).count()
 
 
+def audience_too_small(count: int) -> bool:
+    """Below CAMPAIGN_MIN_AUDIENCE an audience is shown as "fewer than N" and cannot be
+    scheduled: counts of narrow filters would otherwise single out a member."""
+    return count < settings.CAMPAIGN_MIN_AUDIENCE
+
+
 # -- staff actions -----------------------------------------------------------------------------
 
 
@@ -129,6 +135,14 @@ def schedule_campaign(*, campaign, staff) -> None:
         if missing_content(locked):
             raise CampaignError(
                 _("Write the subject and the text in Dutch and in English before sending.")
+            )
+        if audience_too_small(count_audience(locked)):
+            raise CampaignError(
+                _(
+                    "This audience is too small: a campaign goes to at least %(min)s members, "
+                    "so that no one can be singled out."
+                )
+                % {"min": settings.CAMPAIGN_MIN_AUDIENCE}
             )
         locked.status = Campaign.Status.SCHEDULED
         if locked.send_at is None:
@@ -323,6 +337,10 @@ def _table() -> str:
     return connection.ops.quote_name(Delivery._meta.db_table)
 
 
+def _campaign_table() -> str:
+    return connection.ops.quote_name(Campaign._meta.db_table)
+
+
 def _dt(value):
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -402,6 +420,20 @@ def _claim_rows(campaign_id: int, claim: str, limit: int, now) -> list[Job]:
 
 def _mine(job_ids, claim: str):
     return Delivery.objects.filter(pk__in=job_ids, status=Delivery.Status.CLAIMED, claim=claim)
+
+
+def _mine_while_sending(job_ids, claim: str):
+    """This claim's rows, as long as their campaign is still being sent (not paused or
+    cancelled meanwhile)."""
+    sending = Campaign.objects.filter(pk=OuterRef("campaign_id"), status=Campaign.Status.SENDING)
+    return _mine(job_ids, claim).filter(Exists(sending))
+
+
+def _row_and_campaign_status(delivery_id: int) -> tuple[str | None, str | None]:
+    """Why a row is no longer this batch's to send, in one query: the row's status (skipped
+    when its member unsubscribed meanwhile) and its campaign's (paused, cancelled)."""
+    row = Delivery.objects.filter(pk=delivery_id).values_list("status", "campaign__status").first()
+    return row or (None, None)
 
 
 def _release(job_ids, claim: str, *, cancelled: bool = False) -> int:
@@ -576,26 +608,31 @@ def commit_sent(delivery_id: int, claim: str, message_id_value: str):
     On PostgreSQL outside a transaction the conditional UPDATE runs in a transaction of its
     own whose COMMIT is written without waiting for its answer: the caller writes the SMTP
     terminator right after and only then calls `confirm()` (mailings.smtp explains why).
-    Elsewhere (SQLite, or inside the caller's transaction) it is a plain UPDATE."""
+    Elsewhere (SQLite, or inside the caller's transaction) it is a plain UPDATE.
+
+    Either way the row matches only while its campaign is still being sent: after a pause or
+    a cancel no further mail of a running batch is completed."""
     values = _sent_values(message_id_value)
     if (
         connection.vendor != "postgresql"
         or connection.in_atomic_block
         or not connection.get_autocommit()
     ):
-        matched = _mine([delivery_id], claim).update(**values)
+        matched = _mine_while_sending([delivery_id], claim).update(**values)
         return _Committed() if matched == 1 else None
     connection.ensure_connection()
     pg = connection.connection
     if not hasattr(pg, "pgconn"):  # psycopg2: no libpq-level calls, the plain UPDATE
-        matched = _mine([delivery_id], claim).update(**values)
+        matched = _mine_while_sending([delivery_id], claim).update(**values)
         return _Committed() if matched == 1 else None
     try:
         with pg.cursor() as cursor:
             cursor.execute("BEGIN")
             cursor.execute(
                 f"UPDATE {_table()} SET status = %s, sent_at = %s, message_id = %s "  # noqa: S608
-                "WHERE id = %s AND status = %s AND claim = %s",
+                "WHERE id = %s AND status = %s AND claim = %s AND EXISTS "
+                f"(SELECT 1 FROM {_campaign_table()} "
+                f"WHERE id = {_table()}.campaign_id AND status = %s)",
                 [
                     values["status"],
                     values["sent_at"],
@@ -603,6 +640,7 @@ def commit_sent(delivery_id: int, claim: str, message_id_value: str):
                     delivery_id,
                     Delivery.Status.CLAIMED.value,
                     claim,
+                    Campaign.Status.SENDING.value,
                 ],
             )
             if cursor.rowcount != 1:
@@ -696,6 +734,12 @@ class Batch:
         )
         if status == Campaign.Status.SENDING:
             return False
+        self._halt(index, status)
+        return True
+
+    def _halt(self, index: int, status) -> None:
+        """The campaign is no longer being sent: the rows from `index` on go back to the queue
+        (paused) or are skipped (cancelled), and the batch stops."""
         rest = [job.delivery_id for job in self.jobs[index:]]
         count = _release(rest, self.claim, cancelled=status == Campaign.Status.CANCELLED)
         if status == Campaign.Status.CANCELLED:
@@ -709,7 +753,26 @@ class Batch:
             status,
             count,
         )
-        return True
+
+    def _not_mine(self, index: int, job: Job) -> bool:
+        """The row could not be marked sent (SMTP) or renewed before sending (a provider):
+        finds out why. Its member unsubscribed meanwhile (the row is skipped): this message is
+        dropped and the batch goes on (True). The campaign was paused or cancelled: the batch
+        stops. Otherwise the claim was lost (the lease ran out): the batch stops."""
+        row_status, campaign_status = _row_and_campaign_status(job.delivery_id)
+        if campaign_status is not None and campaign_status != Campaign.Status.SENDING:
+            self._halt(index, campaign_status)
+            return False
+        if row_status == Delivery.Status.SKIPPED:
+            self.result.skipped += 1
+            logger.info(
+                "mailings.skipped_in_batch campaign=%s delivery=%s",
+                self.campaign.pk,
+                job.delivery_id,
+            )
+            return True
+        self._claim_lost(index)
+        return False
 
     def _trouble(self, index: int, error: BaseException) -> None:
         """Connection trouble: the rest goes back to the queue for a later batch (the beat
@@ -832,10 +895,13 @@ class Batch:
                     return
                 pending = commit_sent(job.delivery_id, self.claim, own_id)
                 if pending is None:
-                    # The claim was lost (the lease ran out and the sweep gave the row to
-                    # another batch): this message is never terminated, and the batch stops.
+                    # The member unsubscribed, the campaign was paused or cancelled, or the
+                    # claim was lost (the lease ran out and the sweep gave the row to another
+                    # batch): this message is never terminated. Only after an unsubscribe does
+                    # the batch go on, with the next mail on a new connection.
                     session.abandon()
-                    self._claim_lost(index)
+                    if self._not_mine(index, job):
+                        continue
                     return
                 try:
                     session.terminate()
@@ -890,6 +956,15 @@ class Batch:
                     continue
                 message, own_id = self._message(job)
                 message.connection = backend
+                # Just before sending: the row is still this batch's (its lease renewed) and the
+                # campaign still being sent, or the mail is not sent.
+                renewed = _mine_while_sending([job.delivery_id], self.claim).update(
+                    claimed_at=timezone.now()
+                )
+                if not renewed:
+                    if self._not_mine(index, job):
+                        continue
+                    return
                 try:
                     count = backend.send_messages([message])
                 except Exception as error:

@@ -8,13 +8,18 @@ needs the personalised-suggestions consent (matching is profiling). This is aske
 is queued and again when it is sent, so an unsubscribe is honoured at once.
 """
 
+import base64
+import hashlib
 import logging
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import Member
 from members.services import mailable_members
@@ -22,7 +27,7 @@ from privacy import declaration
 from privacy import services as privacy_services
 from privacy.models import ConsentPurpose, ProcessingLimit
 
-from .models import MailKind
+from .models import Delivery, MailKind
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,8 @@ CONSENT_FOR_KIND = {
     MailKind.SUGGESTIONS: ConsentPurpose.SUGGESTION_EMAIL,
     MailKind.PROMOTIONS: ConsentPurpose.PROMOTIONAL_EMAIL,
 }
+# A suggestion mail not sent within this time is not sent at all (see mail_still_wanted).
+SUGGESTION_MAIL_FRESH = timedelta(hours=24)
 # OutgoingMail.kind of the mails of each kind (campaign mails have their Delivery rows).
 OUTGOING_KIND = {
     MailKind.SUGGESTIONS: "suggestion_mail",
@@ -67,6 +74,10 @@ def mail_still_wanted(mail) -> bool:
     before a queued mail goes out. Suggestion mail and campaign test mail to members are
     checked again; every other kind (account mail, helpdesk answers) always goes."""
     if mail.kind == OUTGOING_KIND[MailKind.SUGGESTIONS]:
+        # Who it names was right when it was queued: a day later (a retry after an outage,
+        # helpdesk's "send again") they may have blocked, hidden or left. Not sent then.
+        if mail.created_at < timezone.now() - SUGGESTION_MAIL_FRESH:
+            return False
         return mail.member_id is not None and may_mail(mail.member, MailKind.SUGGESTIONS)
     return True
 
@@ -83,23 +94,37 @@ def primary_address(member) -> str | None:
 # -- the unsubscribe link (RFC 8058) -----------------------------------------------------------
 
 
-def _signer(kind: str) -> signing.Signer:
-    # One salt per kind: a token for suggestion mail cannot unsubscribe from promotions.
-    return signing.Signer(salt=f"mailings.unsubscribe.{MailKind(kind)}")
+def _siv(secret: str) -> AESSIV:
+    key = hashlib.sha512(f"mailings.unsubscribe:{secret}".encode()).digest()  # 512-bit SIV key
+    return AESSIV(key)
 
 
 def unsubscribe_token(member, kind: str) -> str:
-    """A signed token for one member and one kind of mail: no log-in, not guessable, no
-    expiry (a mail read a year later must still let the member leave), useless for anyone
-    else. It carries the member's public id, never the username or address."""
-    return _signer(kind).sign(member.public_id)
+    """An opaque token for one member and one kind of mail: the member's public id encrypted
+    with AES-SIV (deterministic authenticated encryption, the kind bound in as associated
+    data) under a key derived from SECRET_KEY. It cannot be forged or used for another member
+    or kind, and it reveals nothing: not the username, the address, or the public id that
+    profile URLs carry (a mail provider's logs or a forwarded mail must not link an address to
+    a profile). Deterministic: every mail of a kind carries the same link. No expiry: a mail
+    read a year later must still let the member leave (SECRET_KEY_FALLBACKS keep old links
+    working through a key rotation)."""
+    sealed = _siv(settings.SECRET_KEY).encrypt(
+        member.public_id.encode(), [str(MailKind(kind)).encode()]
+    )
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
 def public_id_from_token(kind: str, token: str) -> str | None:
     try:
-        return _signer(kind).unsign(token)
-    except (signing.BadSignature, ValueError):
+        sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, TypeError):
         return None
+    for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+        try:
+            return _siv(secret).decrypt(sealed, [str(kind).encode()]).decode()
+        except (InvalidTag, ValueError, UnicodeError):
+            continue
+    return None
 
 
 def unsubscribe_url(member, kind: str) -> str:
@@ -120,9 +145,18 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
 def set_mail_choice(*, member, kind: str, wanted: bool, source: str):
     """Opts the member in or out of a kind of mail: a record in the consent ledger (purpose,
     wording version, time, source). Returns the record, or None when nothing changed."""
-    return privacy_services.set_consent(
-        member=member, purpose=CONSENT_FOR_KIND[MailKind(kind)], granted=wanted, source=source
-    )
+    with transaction.atomic():
+        record = privacy_services.set_consent(
+            member=member, purpose=CONSENT_FOR_KIND[MailKind(kind)], granted=wanted, source=source
+        )
+        if not wanted and MailKind(kind) == MailKind.PROMOTIONS:
+            # Honoured at once: campaign mail queued for the member, or in a batch being sent
+            # right now (the batch's conditional UPDATE then finds the row skipped and drops
+            # that mail), does not go out.
+            Delivery.objects.filter(
+                member=member, status__in=[Delivery.Status.QUEUED, Delivery.Status.CLAIMED]
+            ).update(status=Delivery.Status.SKIPPED, reason="unsubscribed", claim="")
+    return record
 
 
 def unsubscribe(*, public_id: str, kinds, source: str) -> bool:

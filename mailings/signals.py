@@ -84,7 +84,7 @@ def _members_with(address: str):
     """The members who use `address` (compared case-insensitively: allauth keeps addresses
     as typed)."""
     return Member.objects.filter(
-        pk__in=EmailAddress.objects.filter(email__iexact=address).values("user_id")
+        pk__in=EmailAddress.objects.filter(email__iexact=address, verified=True).values("user_id")
     ).order_by("pk")
 
 

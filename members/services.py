@@ -118,7 +118,12 @@ def mark_undeliverable(*, email: str, reason: str) -> UndeliverableAddress | Non
     address = (email or "").strip().lower()
     if not address:
         return None
-    member = EmailAddress.objects.filter(email__iexact=address).select_related("user").first()
+    member = (
+        EmailAddress.objects.filter(email__iexact=address)
+        .order_by("-verified", "-primary", "pk")
+        .select_related("user")
+        .first()
+    )
     row, created = UndeliverableAddress.objects.get_or_create(
         email=address,
         defaults={"member": member.user if member else None, "reason": reason[:60]},

@@ -146,7 +146,8 @@ def paying_orders():
 
 def paying_member_ids():
     """The ids of paying members, as a subquery for `member__in` (campaign audiences)."""
-    return paying_orders().values("member_id")
+    # Orders of erased members have no member: a NULL would empty a NOT IN (...).
+    return paying_orders().filter(member__isnull=False).values("member_id")
 
 
 def is_paying_member(*, member) -> bool:

@@ -377,7 +377,6 @@ EXPORT_DOCS = {
     "mailings.delivery": {
         "title": _("Promotional mailings sent to you"),
         "fields": {
-            "campaign": _("The mailing's name."),
             "subject": _("Its subject, in your language."),
             "status": _(
                 "Whether it was sent, failed, or skipped (you no longer wanted it, your "

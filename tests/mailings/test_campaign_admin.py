@@ -166,10 +166,42 @@ def test_the_page_counts_the_members_who_would_get_it(client, marketing, audienc
         in client.get(change_page(campaign)).content.decode()
     )
     client.post(change_page(campaign), form_data(genders=["non_binary"]))
+    # Below CAMPAIGN_MIN_AUDIENCE (1 in these tests) only "fewer than" is shown.
     assert (
-        "0 members would get this campaign now."
+        "Fewer than 1 member would get this campaign now."
         in client.get(change_page(campaign)).content.decode()
     )
+
+
+def test_a_small_audience_shows_no_exact_count_and_cannot_be_scheduled(
+    client, marketing, audience, settings
+):
+    """Counts of narrow filters must not single out a member: below CAMPAIGN_MIN_AUDIENCE the
+    pages say "fewer than N", and such a campaign is not sent."""
+    settings.CAMPAIGN_MIN_AUDIENCE = 4
+    campaign = make_campaign()
+    schedule = f"{CAMPAIGNS}{campaign.pk}/schedule/"
+
+    for page in (client.get(change_page(campaign)), client.get(schedule)):
+        html = page.content.decode()
+        count = html.split('id="campaign-audience-count">')[1].split("</p>")[0]
+        assert count == "Fewer than 4 members would get this campaign now."
+        assert "3 members" not in html and "3 member" not in count
+
+    response = client.post(schedule, follow=True)
+    assert (
+        "This audience is too small: a campaign goes to at least 4 members, so that no one "
+        "can be singled out."
+    ) in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+
+    # From the minimum on the exact number is shown and the campaign can be scheduled.
+    settings.CAMPAIGN_MIN_AUDIENCE = 3
+    assert "3 members would get this campaign now." in client.get(schedule).content.decode()
+    client.post(schedule)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SCHEDULED
 
 
 def test_no_campaign_page_names_a_member(client, marketing, audience):
@@ -224,7 +256,8 @@ def test_a_test_goes_to_the_staff_members_own_address_only(
     assert response.status_code == 302
     mail = OutgoingMail.objects.get()
     assert mail.kind == "campaign_test"
-    assert mail.member is None
+    # Linked to the staff member's own account: in their export, erased with it.
+    assert mail.member == marketing
     assert mail.to == "marketeer@example.org"
     assert "[TEST]" in mail.subject and "Autumn with us" in mail.subject
     own_link = services.unsubscribe_url(marketing, MailKind.PROMOTIONS)
@@ -261,7 +294,21 @@ def test_no_test_without_an_own_address_or_by_get(client):
         f"{CAMPAIGNS}{campaign.pk}/test-send/", {"test-language": "nl"}, follow=True
     )
 
-    assert "has no e-mail address" in response.content.decode()
+    assert "has no confirmed e-mail address" in response.content.decode()
+    assert not OutgoingMail.objects.exists()
+
+
+def test_no_test_to_an_address_that_is_not_confirmed(client):
+    """The test goes only to the staff member's confirmed primary address."""
+    staff = staff_member("Marketing", verified_email=False)
+    client.force_login(staff)
+    campaign = make_campaign()
+
+    response = client.post(
+        f"{CAMPAIGNS}{campaign.pk}/test-send/", {"test-language": "nl"}, follow=True
+    )
+
+    assert "has no confirmed e-mail address" in response.content.decode()
     assert not OutgoingMail.objects.exists()
 
 

@@ -524,6 +524,162 @@ def test_a_batch_whose_claim_was_taken_away_abandons_the_message_and_stops(
     assert no_chain == [2, 1]  # the campaign's batches, then the next one for the rest
 
 
+# Both ways a row is committed as sent: a plain UPDATE (inside the test's transaction) and
+# PostgreSQL's COMMIT written back to back with the SMTP terminator (no transaction around).
+BOTH_COMMIT_PATHS = pytest.mark.parametrize(
+    "commit_path",
+    [
+        pytest.param("plain", marks=pytest.mark.django_db),
+        pytest.param("libpq", marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+
+
+def at_the_second_message(monkeypatch, event) -> None:
+    """`event(to_addr)` happens once the batch has written its second message to the server
+    (after its check of who may be mailed, before the row is committed as sent)."""
+    begin = SMTPSession.begin
+    calls = []
+
+    def begin_then_event(self, from_addr, to_addr, data):
+        begin(self, from_addr, to_addr, data)
+        calls.append(to_addr)
+        if len(calls) == 2:
+            event(to_addr)
+
+    monkeypatch.setattr(SMTPSession, "begin", begin_then_event)
+
+
+@BOTH_COMMIT_PATHS
+def test_a_member_who_unsubscribes_while_the_batch_runs_gets_nothing_and_the_rest_go(
+    sink, monkeypatch, no_chain, commit_path
+):
+    members = {m.email: m for m in (promo_member(username=f"lid{n}") for n in range(4))}
+    campaign = started(make_campaign())
+    leaving = []
+
+    def unsubscribes(to_addr):
+        leaving.append(members[to_addr])
+        services.unsubscribe(
+            public_id=members[to_addr].public_id,
+            kinds=[MailKind.PROMOTIONS],
+            source=services.SOURCES["one_click"],
+        )
+
+    at_the_second_message(monkeypatch, unsubscribes)
+    assert sending.send_batch(campaign_id=campaign.pk) == 3
+
+    time.sleep(0.3)
+    # Their message was never terminated (the server discarded it); the others went out,
+    # after it on a new connection.
+    assert delivered_to(sink) == Counter(
+        {address: 1 for address, member in members.items() if member not in leaving}
+    )
+    assert len({mail.peer for mail in sink.mails}) == 2
+    assert statuses(campaign) == {"sent": 3, "skipped": 1}
+    skipped = Delivery.objects.get(campaign=campaign, status=Delivery.Status.SKIPPED)
+    assert (skipped.member, skipped.reason) == (leaving[0], "unsubscribed")
+
+
+@BOTH_COMMIT_PATHS
+@pytest.mark.parametrize(
+    "action, rest",
+    [(sending.pause_campaign, {"queued": 5}), (sending.cancel_campaign, {"skipped": 5})],
+)
+def test_a_pause_or_cancel_stops_a_running_batch_at_the_next_mail(
+    sink, staff, monkeypatch, no_chain, commit_path, action, rest
+):
+    """Not at the batch's next look at the campaign (every STATUS_CHECK_EVERY mails): the
+    mail being written when staff press the button is not completed, and none after it."""
+    for n in range(6):
+        promo_member(username=f"lid{n}")
+    campaign = started(make_campaign())
+    at_the_second_message(monkeypatch, lambda to_addr: action(campaign=campaign, staff=staff))
+
+    assert sending.send_batch(campaign_id=campaign.pk) == 1
+
+    time.sleep(0.3)
+    assert len(sink.mails) == 1
+    assert statuses(campaign) == {"sent": 1, **rest}
+
+
+def provider_event(monkeypatch, event) -> None:
+    """`event(job)` happens while the batch builds its second mail (before it is sent)."""
+    build = sending.Batch._message
+    built = []
+
+    def message(self, job):
+        built.append(job)
+        if len(built) == 2:
+            event(self, job)
+        return build(self, job)
+
+    monkeypatch.setattr(sending.Batch, "_message", message)
+
+
+@pytest.mark.django_db
+def test_a_provider_batch_whose_lease_ran_out_does_not_send_a_mail_twice(
+    staff, settings, mailoutbox, monkeypatch, no_chain
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    members = [promo_member(username=f"lid{n}") for n in range(3)]
+    campaign = started(make_campaign())
+
+    def lease_runs_out(batch, job):
+        # The batch was slow: the sweep gives its rows back and another batch claims them.
+        later = timezone.now() + timedelta(seconds=settings.CAMPAIGN_CLAIM_LEASE_SECONDS + 1)
+        assert sending.run_campaigns(now=later)["released"] == 2
+        assert len(sending._claim_rows(campaign.pk, "another-batch", 10, timezone.now())) == 2
+
+    with monkeypatch.context() as patch:
+        provider_event(patch, lease_runs_out)
+        assert sending.send_batch(campaign_id=campaign.pk, claim="slow-batch") == 1
+    assert len(mailoutbox) == 1
+    assert statuses(campaign) == {"sent": 1, "claimed": 2}
+
+    assert sending.send_batch(campaign_id=campaign.pk, claim="another-batch") == 2
+    assert Counter(m.to[0] for m in mailoutbox) == Counter({m.email: 1 for m in members})
+    assert statuses(campaign) == {"sent": 3}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("event", ["unsubscribed", "paused", "cancelled"])
+def test_a_provider_batch_honours_an_unsubscribe_pause_or_cancel_at_once(
+    staff, settings, mailoutbox, monkeypatch, no_chain, event
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    members = [promo_member(username=f"lid{n}") for n in range(4)]
+    campaign = started(make_campaign())
+    leaving = []
+
+    def happens(batch, job):
+        if event == "unsubscribed":
+            leaving.append(Member.objects.get(pk=job.member_id))
+            services.unsubscribe(
+                public_id=leaving[0].public_id,
+                kinds=[MailKind.PROMOTIONS],
+                source=services.SOURCES["one_click"],
+            )
+        elif event == "paused":
+            sending.pause_campaign(campaign=campaign, staff=staff)
+        else:
+            sending.cancel_campaign(campaign=campaign, staff=staff)
+
+    provider_event(monkeypatch, happens)
+    sent = sending.send_batch(campaign_id=campaign.pk)
+
+    if event == "unsubscribed":
+        assert sent == 3
+        assert sorted(m.to[0] for m in mailoutbox) == sorted(
+            m.email for m in members if m not in leaving
+        )
+        assert statuses(campaign) == {"sent": 3, "skipped": 1}
+    else:
+        assert sent == len(mailoutbox) == 1
+        left = "queued" if event == "paused" else "skipped"
+        assert statuses(campaign) == {"sent": 1, left: 3}
+
+
 def started_without_batches(monkeypatch) -> Campaign:
     with monkeypatch.context() as patch:
         patch.setattr(sending, "_enqueue_batches", lambda pk, count: None)
@@ -572,8 +728,10 @@ def test_pause_stops_a_batch_and_resume_finishes_the_campaign(
 
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.PAUSED
-    assert len(sink.mails) == 2
-    assert statuses(campaign) == {"sent": 2, "queued": 4}
+    # The second mail, built when staff pressed pause, is not completed.
+    time.sleep(0.3)
+    assert len(sink.mails) == 1
+    assert statuses(campaign) == {"sent": 1, "queued": 5}
     assert sending.send_batch(campaign_id=campaign.pk) == 0
 
     monkeypatch.undo()
@@ -602,8 +760,9 @@ def test_cancel_skips_the_rest_and_the_campaign_never_sends_again(
         sending.run_campaigns(now=timezone.now() + timedelta(hours=1))
         assert sending.send_batch(campaign_id=campaign.pk) == 0
 
-    assert len(sink.mails) == 2
-    assert statuses(campaign) == {"sent": 2, "skipped": 4}
+    time.sleep(0.3)
+    assert len(sink.mails) == 1
+    assert statuses(campaign) == {"sent": 1, "skipped": 5}
     assert set(
         Delivery.objects.filter(status=Delivery.Status.SKIPPED).values_list("reason", flat=True)
     ) == {"cancelled"}
@@ -667,10 +826,11 @@ def test_progress_counts_each_state_in_one_query(
     with django_assert_num_queries(1):
         progress = sending.campaign_progress(campaign)
 
+    # The unsubscribe skipped its queued row at once: the batch took the four others.
     assert progress == {
-        "queued": 2,
+        "queued": 1,
         "claimed": 0,
-        "sent": 2,
+        "sent": 3,
         "failed": 1,
         "skipped": 1,
         "total": 6,
@@ -711,6 +871,7 @@ def test_the_beat_job_starts_only_due_campaigns_and_marks_them_finished(
 
 @pytest.mark.django_db
 def test_a_campaign_needs_both_languages_before_it_can_be_scheduled(staff):
+    promo_member(username="wil")
     campaign = make_campaign(subject_en="", body_nl="<p> </p>")
     with pytest.raises(CampaignError):
         sending.schedule_campaign(campaign=campaign, staff=staff)

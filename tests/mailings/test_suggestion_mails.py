@@ -20,8 +20,8 @@ from mailings import services
 from mailings.models import MailedSuggestion, MailKind, SuggestionMailState
 from mailings.suggestions import send_suggestion_mail, send_suggestion_mails
 from members.models import Member, OutgoingMail
-from members.services import mark_undeliverable
-from privacy import declaration
+from members.services import mark_undeliverable, send_queued_mail
+from privacy import declaration, registry
 from privacy.erasure import close_account
 from privacy.models import ConsentRecord
 from privacy.services import has_consent, set_consent, set_processing_limit
@@ -390,3 +390,34 @@ def test_demo_members_opted_in_to_mail_at_sign_up_so_make_run_shows_one(db, run)
 
     assert run() >= 1
     assert {m.to[0] for m in mail.outbox} <= {f"{name}@demo.invalid" for name in opted}
+
+
+# -- what a queued suggestion mail may still say (security review) -----------------------------
+
+
+def test_a_suggestion_mail_not_sent_within_a_day_is_not_sent_at_all(sem, women):
+    """A retry after an outage, or helpdesk's "send again", must not name members who may have
+    blocked or left since."""
+    send_suggestion_mails()  # queued, not sent (no on-commit run)
+    queued = OutgoingMail.objects.get(member=sem, kind="suggestion_mail")
+    OutgoingMail.objects.filter(pk=queued.pk).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+
+    assert send_queued_mail(mail_id=queued.pk) is False
+    queued.refresh_from_db()
+    assert queued.status == OutgoingMail.Status.CANCELLED and not queued.body_text
+    assert mails_to(sem) == []
+
+
+def test_erasing_a_suggested_member_empties_unsent_mails_that_name_them(sem, women):
+    send_suggestion_mails()
+    queued = OutgoingMail.objects.get(member=sem, kind="suggestion_mail")
+    anna = women[0]
+    assert anna.username in queued.body_text
+
+    registry.erase_member_data(anna)
+
+    queued.refresh_from_db()
+    assert queued.status == OutgoingMail.Status.CANCELLED
+    assert anna.username not in queued.body_text + queued.body_html
