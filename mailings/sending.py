@@ -324,6 +324,13 @@ def start_campaign(campaign_id: int, *, now=None) -> bool:
         )
         if campaign is None:
             return False
+        if count_audience(campaign) < settings.CAMPAIGN_MIN_AUDIENCE:
+            # Members left the audience since it was scheduled: a campaign never goes to fewer
+            # than the minimum (its progress counts would single them out). Back to draft.
+            campaign.status = Campaign.Status.DRAFT
+            campaign.save(update_fields=["status", "updated_at"])
+            logger.info("mailings.campaign_too_small campaign=%s", campaign_id)
+            return False
         queued = populate_deliveries(campaign, now=now)
         campaign.status = Campaign.Status.SENDING
         campaign.started_at = now

@@ -86,3 +86,18 @@ def test_an_erased_members_order_does_not_empty_the_not_paying_audience():
     campaign = make_campaign(paying=Campaign.Paying.NOT_PAYING)
 
     assert list(sending.audience(campaign).values_list("pk", flat=True)) == [other.pk]
+
+
+def test_a_campaign_whose_audience_fell_below_the_minimum_goes_back_to_draft(settings):
+    settings.CAMPAIGN_MIN_AUDIENCE = 2
+    alice, _bob = promo_member(), promo_member()
+    campaign = make_campaign()
+    sending.schedule_campaign(campaign=campaign, staff=None)
+    services.set_mail_choice(
+        member=alice, kind=MailKind.PROMOTIONS, wanted=False, source=services.SOURCES["link"]
+    )
+
+    assert sending.start_campaign(campaign.pk) is False
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+    assert not Delivery.objects.filter(campaign=campaign).exists()
