@@ -38,10 +38,10 @@ CONSENT_FOR_KIND = {
 }
 # A suggestion mail not sent within this time is not sent at all (see mail_still_wanted).
 SUGGESTION_MAIL_FRESH = timedelta(hours=24)
-# OutgoingMail.kind of the mails of each kind (campaign mails have their Delivery rows).
+# OutgoingMail.kind of the mails of each kind sent through the outbox (campaign mails are not:
+# their Delivery rows are the record).
 OUTGOING_KIND = {
     MailKind.SUGGESTIONS: "suggestion_mail",
-    MailKind.PROMOTIONS: "campaign_mail",
 }
 
 
@@ -71,8 +71,9 @@ def may_mail(member, kind: str) -> bool:
 
 def mail_still_wanted(mail) -> bool:
     """settings.OUTGOING_MAIL_STILL_WANTED: asked by members.services.send_queued_mail just
-    before a queued mail goes out. Suggestion mail and campaign test mail to members are
-    checked again; every other kind (account mail, helpdesk answers) always goes."""
+    before a queued mail goes out. Suggestion mail is checked again (the member, and its
+    age); every other kind (account mail, message mail, helpdesk answers, staff test sends)
+    goes."""
     if mail.kind == OUTGOING_KIND[MailKind.SUGGESTIONS]:
         # Who it names was right when it was queued: a day later (a retry after an outage,
         # helpdesk's "send again") they may have blocked, hidden or left. Not sent then.
