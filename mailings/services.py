@@ -8,14 +8,10 @@ needs the personalised-suggestions consent (matching is profiling). This is aske
 is queued and again when it is sent, so an unsubscribe is honoured at once.
 """
 
-import base64
-import hashlib
 import logging
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -23,7 +19,7 @@ from django.utils import timezone
 
 from members.models import Member
 from members.services import mailable_members
-from privacy import declaration
+from privacy import crypto, declaration
 from privacy import services as privacy_services
 from privacy.models import ConsentPurpose, ProcessingLimit
 
@@ -95,37 +91,22 @@ def primary_address(member) -> str | None:
 # -- the unsubscribe link (RFC 8058) -----------------------------------------------------------
 
 
-def _siv(secret: str) -> AESSIV:
-    key = hashlib.sha512(f"mailings.unsubscribe:{secret}".encode()).digest()  # 512-bit SIV key
-    return AESSIV(key)
+def _token_purpose(kind: str) -> str:
+    return f"mailings.unsubscribe.{MailKind(kind)}"
 
 
 def unsubscribe_token(member, kind: str) -> str:
-    """An opaque token for one member and one kind of mail: the member's public id encrypted
-    with AES-SIV (deterministic authenticated encryption, the kind bound in as associated
-    data) under a key derived from SECRET_KEY. It cannot be forged or used for another member
-    or kind, and it reveals nothing: not the username, the address, or the public id that
-    profile URLs carry (a mail provider's logs or a forwarded mail must not link an address to
-    a profile). Deterministic: every mail of a kind carries the same link. No expiry: a mail
-    read a year later must still let the member leave (SECRET_KEY_FALLBACKS keep old links
-    working through a key rotation)."""
-    sealed = _siv(settings.SECRET_KEY).encrypt(
-        member.public_id.encode(), [str(MailKind(kind)).encode()]
-    )
-    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+    """An opaque token for one member and one kind of mail (privacy.crypto.seal_token: it
+    cannot be forged or used for another member or kind, and carries neither username,
+    address nor the public id profile URLs show). No expiry: a mail read a year later must
+    still let the member leave."""
+    return crypto.seal_token(member.public_id, purpose=_token_purpose(kind))
 
 
 def public_id_from_token(kind: str, token: str) -> str | None:
-    try:
-        sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (ValueError, TypeError):
+    if kind not in MailKind.values:
         return None
-    for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
-        try:
-            return _siv(secret).decrypt(sealed, [str(kind).encode()]).decode()
-        except (InvalidTag, ValueError, UnicodeError):
-            continue
-    return None
+    return crypto.open_token(token, purpose=_token_purpose(kind))
 
 
 def unsubscribe_url(member, kind: str) -> str:

@@ -15,7 +15,6 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
@@ -24,13 +23,14 @@ from django.utils.translation import ngettext
 
 from members.models import Member
 from members.services import mailable_members
+from privacy import crypto
 from profiles.models import Block
 
 from .models import Message, Notify, Participant, ReceivingSettings
 
 logger = logging.getLogger(__name__)
 
-UNSUBSCRIBE_SALT = "messaging.unsubscribe"
+UNSUBSCRIBE_PURPOSE = "messaging.unsubscribe"
 # The daily summary goes out at the first run after this hour (Europe/Amsterdam, TIME_ZONE).
 DIGEST_HOUR = 8
 DIGEST_BATCH = 500
@@ -44,15 +44,13 @@ SWEEP_LIMIT = 1000
 
 
 def unsubscribe_token(member) -> str:
-    """A signed token for one member and one purpose: no expiry, useless for anyone else."""
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(member.public_id)
+    """An opaque token for one member and this kind of mail (privacy.crypto.seal_token): no
+    expiry, useless for anyone else or any other mail, revealing no id."""
+    return crypto.seal_token(member.public_id, purpose=UNSUBSCRIBE_PURPOSE)
 
 
 def member_public_id_from_token(token: str) -> str | None:
-    try:
-        return signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
-    except signing.BadSignature:
-        return None
+    return crypto.open_token(token, purpose=UNSUBSCRIBE_PURPOSE)
 
 
 def unsubscribe_url(member) -> str:
