@@ -23,7 +23,7 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
-from members.services import queue_rendered_mail
+from members.services import confirmed_address, queue_rendered_mail
 from profiles.places import REGIONS
 
 from . import sending, services
@@ -340,7 +340,7 @@ class CampaignAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(campaign))
         # Only to the staff member's own confirmed address: a test can reach no one else.
-        address = services.primary_address(request.user)
+        address = confirmed_address(request.user)
         if not address:
             self.message_user(
                 request,

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from members.services import mail_language
+
 # The subset staff may write in: paragraphs, emphasis, lists, small headings and links.
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "h2", "h3", "a"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
@@ -113,15 +115,11 @@ class RenderedMail:
         )
 
 
-def campaign_language(member_language: str) -> str:
-    return member_language if member_language in dict(settings.LANGUAGES) else "nl"
-
-
 def render_campaign(campaign, language: str, *, test: bool = False) -> RenderedMail:
     """The campaign in `language` ("nl" or "en") in the site's mail layout, with the
     unsubscribe placeholder (RenderedMail.for_member puts in the member's link). `test`: the
     subject says it is a test send."""
-    language = campaign_language(language)
+    language = mail_language(language)
     subject = campaign.subject_en if language == "en" else campaign.subject_nl
     body_html = clean_body(campaign.body_en if language == "en" else campaign.body_nl)
     with translation.override(language):

@@ -11,9 +11,9 @@ no trace in others' lists. Whether they wanted these mails is the consent ledger
 """
 
 from members.models import OutgoingMail
+from members.services import mail_language
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
-from .content import campaign_language
 from .models import Campaign, Delivery, MailedSuggestion, MailKind, SuggestionMailState
 from .services import OUTGOING_KIND
 
@@ -25,7 +25,7 @@ def _iso(value):
 @register(Delivery, category=Category.VOLUNTARY, purpose="promotional_mail", basis=Basis.CONSENT)
 class DeliveryData:
     def export(self, member):
-        subject = "subject_en" if campaign_language(member.language) == "en" else "subject_nl"
+        subject = "subject_en" if mail_language(member.language) == "en" else "subject_nl"
         return [
             {
                 "subject": getattr(delivery.campaign, subject),

@@ -40,9 +40,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from members.services import mail_language
 
 from . import services
-from .content import campaign_language, clean_body, render_campaign
+from .content import clean_body, render_campaign
 from .models import Campaign, Delivery, MailKind
 
 logger = logging.getLogger(__name__)
@@ -704,7 +705,7 @@ class Batch:
         self.check_now = True
 
     def _message(self, job: Job) -> tuple[EmailMultiAlternatives, str]:
-        language = campaign_language(job.language)
+        language = mail_language(job.language)
         if language not in self.rendered:
             rendered = render_campaign(self.campaign, language)
             while self.boundary in rendered.text or self.boundary in rendered.html:

@@ -11,7 +11,6 @@ is queued and again when it is sent, so an unsubscribe is honoured at once.
 import logging
 from datetime import timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -77,15 +76,6 @@ def mail_still_wanted(mail) -> bool:
             return False
         return mail.member_id is not None and may_mail(mail.member, MailKind.SUGGESTIONS)
     return True
-
-
-def primary_address(member) -> str | None:
-    """The member's confirmed primary address, or None."""
-    return (
-        EmailAddress.objects.filter(user=member, primary=True, verified=True)
-        .values_list("email", flat=True)
-        .first()
-    )
 
 
 # -- the unsubscribe link (RFC 8058) -----------------------------------------------------------

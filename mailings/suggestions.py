@@ -30,7 +30,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from members.services import queue_rendered_mail, render_mail_parts
+from members.services import (
+    confirmed_address,
+    mail_language,
+    queue_rendered_mail,
+    render_mail_parts,
+    site_url,
+)
 from profiles.selectors import suggestions_for
 
 from . import services
@@ -40,14 +46,6 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 TEMPLATE_PREFIX = "mailings/email/suggestions"
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def _language(member) -> str:
-    return member.language if member.language in dict(settings.LANGUAGES) else "nl"
 
 
 def due_members(now):
@@ -89,7 +87,7 @@ def send_suggestion_mail(member, *, now=None) -> bool:
     with transaction.atomic():
         if not _claim(member, now):
             return False
-        address = services.primary_address(member)
+        address = confirmed_address(member)
         if address is None:
             return False
         profiles = new_suggestions(member, limit=settings.SUGGESTION_MAIL_MAX)
@@ -108,7 +106,7 @@ def send_suggestion_mail(member, *, now=None) -> bool:
 
 def _queue_mail(*, member, address: str, profiles: list) -> None:
     unsubscribe_url = services.unsubscribe_url(member, MailKind.SUGGESTIONS)
-    with translation.override(_language(member)):
+    with translation.override(mail_language(member.language)):
         context = {
             "site_name": settings.SITE_NAME,
             "suggestions": [
@@ -116,15 +114,15 @@ def _queue_mail(*, member, address: str, profiles: list) -> None:
                     "username": profile.member.username,
                     "age": profile.age,
                     "place": profile.place.name if profile.place_id else "",
-                    "url": _absolute(reverse("profiles:profile", args=[profile.member.public_id])),
+                    "url": site_url(reverse("profiles:profile", args=[profile.member.public_id])),
                 }
                 for profile in profiles
             ],
             "count": len(profiles),
             "interval_days": settings.SUGGESTION_MAIL_INTERVAL_DAYS,
             "unsubscribe_url": unsubscribe_url,
-            "settings_url": _absolute(reverse("mailings:settings")),
-            "suggestions_url": _absolute(reverse("profiles:suggestions")),
+            "settings_url": site_url(reverse("mailings:settings")),
+            "suggestions_url": site_url(reverse("profiles:suggestions")),
         }
         parts = render_mail_parts(TEMPLATE_PREFIX, context)
     queue_rendered_mail(

@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from members.services import is_undeliverable
+from members.services import confirmed_address, is_undeliverable
 from messaging import services as messaging_services
 from privacy import declaration
 from privacy import services as privacy_services
@@ -68,7 +68,7 @@ KIND_TEXTS = {
 
 def _address_state(member) -> dict:
     """Whether the member's primary address is confirmed and deliverable (never shown)."""
-    address = services.primary_address(member)
+    address = confirmed_address(member)
     return {
         "unconfirmed": address is None,
         "undeliverable": address is not None and is_undeliverable(address),

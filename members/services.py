@@ -90,6 +90,26 @@ def mail_still_wanted(mail: OutgoingMail) -> bool:
     return bool(import_string(path)(mail))
 
 
+def mail_language(language: str) -> str:
+    """The language a mail to someone who chose `language` is written in: theirs when the
+    site speaks it, Dutch otherwise."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def site_url(path: str) -> str:
+    """An absolute link to `path` on the site, for mail (SITE_URL, not the request's host)."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def confirmed_address(member) -> str | None:
+    """The member's confirmed primary e-mail address, or None."""
+    return (
+        EmailAddress.objects.filter(user=member, primary=True, verified=True)
+        .values_list("email", flat=True)
+        .first()
+    )
+
+
 def mailable_members():
     """Active accounts whose primary address is confirmed and has not bounced: who may get
     mail they asked for (message notifications, suggestions, promotions). Addresses are stored

@@ -13,7 +13,6 @@ the sweep sends exactly one mail.
 import logging
 from datetime import timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
@@ -22,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from members.models import Member
-from members.services import mailable_members
+from members.services import confirmed_address, mail_language, mailable_members, site_url
 from privacy import crypto
 from profiles.models import Block
 
@@ -54,7 +53,7 @@ def member_public_id_from_token(token: str) -> str | None:
 
 
 def unsubscribe_url(member) -> str:
-    return _absolute(reverse("messaging:unsubscribe", args=[unsubscribe_token(member)]))
+    return site_url(reverse("messaging:unsubscribe", args=[unsubscribe_token(member)]))
 
 
 def unsubscribe(*, public_id: str) -> bool:
@@ -73,26 +72,10 @@ def unsubscribe(*, public_id: str) -> bool:
 # -- who may be mailed -------------------------------------------------------------------------
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _mailable_members():
     """Active accounts, not closed, with a confirmed primary address that has not bounced
     (a filter on Member)."""
     return mailable_members()
-
-
-def _verified_address(member) -> str | None:
-    return (
-        EmailAddress.objects.filter(user=member, primary=True, verified=True)
-        .values_list("email", flat=True)
-        .first()
-    )
-
-
-def _language(member) -> str:
-    return member.language if member.language in dict(settings.LANGUAGES) else "nl"
 
 
 def _queue(*, member, address: str, kind: str, template: str, context: dict) -> None:
@@ -100,12 +83,12 @@ def _queue(*, member, address: str, kind: str, template: str, context: dict) -> 
     unsubscribe link in the body and in the List-Unsubscribe headers."""
     from members.services import queue_rendered_mail, render_mail_parts
 
-    with translation.override(_language(member)):
+    with translation.override(mail_language(member.language)):
         context = {
             **context,
             "site_name": settings.SITE_NAME,
             "unsubscribe_url": unsubscribe_url(member),
-            "settings_url": _absolute(reverse("messaging:settings")),
+            "settings_url": site_url(reverse("messaging:settings")),
         }
         parts = render_mail_parts(f"messaging/email/{template}", context)
     queue_rendered_mail(
@@ -175,7 +158,7 @@ def notify_new_message(*, message_id: int) -> bool:
         | Q(blocker_id=message.sender_id, blocked_id=receiver.pk)
     ).exists():
         return False
-    address = _verified_address(receiver)
+    address = confirmed_address(receiver)
     if not address:
         return False
     with transaction.atomic():
@@ -199,7 +182,7 @@ def notify_new_message(*, message_id: int) -> bool:
             kind="message_notification",
             template="new_message",
             context={
-                "conversation_url": _absolute(
+                "conversation_url": site_url(
                     reverse("messaging:conversation", args=[side.conversation.public_id])
                 )
             },
@@ -314,7 +297,7 @@ def send_digest(*, settings_pk: int, now, cutoff) -> bool:
     if wishes is None:
         return False
     member = wishes.member
-    address = _verified_address(member)
+    address = confirmed_address(member)
     if not address:
         return False
     with transaction.atomic():
@@ -332,7 +315,7 @@ def send_digest(*, settings_pk: int, now, cutoff) -> bool:
         if not messages:
             return False
         conversations = totals["conversations"] or 0
-        with translation.override(_language(member)):
+        with translation.override(mail_language(member.language)):
             in_conversations = ngettext(
                 "%(count)s conversation", "%(count)s conversations", conversations
             ) % {"count": conversations}
@@ -344,7 +327,7 @@ def send_digest(*, settings_pk: int, now, cutoff) -> bool:
             context={
                 "message_count": messages,
                 "in_conversations": in_conversations,
-                "inbox_url": _absolute(reverse("messaging:inbox")),
+                "inbox_url": site_url(reverse("messaging:inbox")),
             },
         )
     logger.info("messaging.digest_queued member=%s", member.pk)

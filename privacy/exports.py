@@ -47,6 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from members.models import Member
+from members.services import mail_language
 
 from . import declaration, registry
 from .models import DataExport
@@ -496,7 +497,7 @@ def build_export(*, export_id: int) -> None:
     # that erasure and the sweep can still find (the sweep deletes names no row holds any more).
     DataExport.objects.filter(pk=export.pk, status=DataExport.Status.PENDING).update(file=name)
     try:
-        with translation.override(_language(member)):
+        with translation.override(mail_language(member.language)):
             name = storage.save(name, File(io.BufferedReader(_ChunkReader(archive(member))), name))
         size = storage.size(name)
     except Exception as error:
@@ -559,10 +560,6 @@ def _delete_file(storage, name: str) -> None:
         storage.delete(name)
     except OSError:
         logger.warning("export.file_not_deleted name=%s", name)
-
-
-def _language(member) -> str:
-    return member.language if member.language in dict(settings.LANGUAGES) else "nl"
 
 
 # -- expiry and retries ----------------------------------------------------------------------
@@ -646,7 +643,7 @@ def _mail_export_ready(export: DataExport) -> None:
     member = export.member
     if not member.email:
         return
-    with translation.override(_language(member)):
+    with translation.override(mail_language(member.language)):
         context = {
             "site_name": settings.SITE_NAME,
             "exports_url": settings.SITE_URL.rstrip("/") + reverse("privacy:exports"),

@@ -48,6 +48,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member, OutgoingMail
+from members.services import mail_language, site_url
 
 from .models import DataExport, PrivacyRequest, RequestMessage
 
@@ -183,15 +184,6 @@ def _due_date(received_at: datetime, extended_months: int) -> datetime:
 # -- mail to the requester ---------------------------------------------------------------------
 
 
-def _language(privacy_request) -> str:
-    language = privacy_request.language
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _render(template: str, context: dict) -> tuple[str, str, str]:
     from members.services import render_mail_parts
 
@@ -206,13 +198,13 @@ def _mail(
     secret link)."""
     from members.services import queue_rendered_mail
 
-    with translation.override(_language(locked)):
+    with translation.override(mail_language(locked.language)):
         context = {
             "site_name": settings.SITE_NAME,
             "reference": locked.reference,
             "request_type": locked.get_type_display(),
             "helpdesk_email": settings.HELPDESK_EMAIL,
-            "contact_url": _absolute(reverse("privacy:contact")),
+            "contact_url": site_url(reverse("privacy:contact")),
             **context,
         }
         parts = _render(template, context)
@@ -535,7 +527,7 @@ def mail_request_export(*, export) -> bool:
 
     token = export_token(privacy_request, export)
     context = {
-        "download_url": _absolute(reverse("privacy:request_export", args=[token])),
+        "download_url": site_url(reverse("privacy:request_export", args=[token])),
         "expires_at": timezone.localtime(export.expires_at),
         "days": settings.DATA_EXPORT_DAYS,
     }
@@ -581,9 +573,7 @@ def due_rows(*, now: datetime | None = None) -> tuple[list[DueRow], list[DueRow]
             due_at=timezone.localtime(privacy_request.due_at),
             days_left=days_left(privacy_request, now=now),
             deadline=deadline_text(privacy_request, now=now),
-            url=_absolute(
-                reverse("admin:privacy_privacyrequest_change", args=[privacy_request.pk])
-            ),
+            url=site_url(reverse("admin:privacy_privacyrequest_change", args=[privacy_request.pk])),
         )
         (overdue if is_overdue(privacy_request, now=now) else soon).append(row)
     return overdue, soon
@@ -622,7 +612,7 @@ def send_due_summary(*, now: datetime | None = None) -> bool:
                     "overdue": overdue,
                     "soon": soon,
                     "days": SUMMARY_DAYS,
-                    "list_url": _absolute(reverse("admin:privacy_privacyrequest_changelist")),
+                    "list_url": site_url(reverse("admin:privacy_privacyrequest_changelist")),
                 }
                 parts = _render("request_due_summary", context)
             queue_rendered_mail(parts=parts, to=settings.HELPDESK_EMAIL, kind=SUMMARY_KIND)

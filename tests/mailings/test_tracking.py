@@ -16,7 +16,12 @@ from django.utils import timezone
 from mailings import services
 from mailings.models import Campaign, Delivery, MailKind
 from members.models import OutgoingMail, UndeliverableAddress
-from members.services import mailable_members, queue_rendered_mail, send_queued_mail
+from members.services import (
+    confirmed_address,
+    mailable_members,
+    queue_rendered_mail,
+    send_queued_mail,
+)
 from privacy import declaration
 from privacy.models import ConsentPurpose, ConsentRecord
 from privacy.services import set_consent
@@ -307,7 +312,7 @@ def queue_suggestion_mail(member):
     url = services.unsubscribe_url(member, MailKind.SUGGESTIONS)
     return queue_rendered_mail(
         parts=("Nieuwe suggesties", "Drie leden die bij je passen.", "<p>Drie leden</p>"),
-        to=services.primary_address(member),
+        to=confirmed_address(member),
         kind=services.OUTGOING_KIND[MailKind.SUGGESTIONS],
         member=member,
         headers=services.unsubscribe_headers(url),
