@@ -43,6 +43,7 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	BENCH_REUSE=1 $(BIN)/python -m bench.campaigns
+	BENCH_REUSE=1 $(BIN)/python -m bench.page_visits
 
 clean:
 	rm -rf var/db.sqlite3 var/static

@@ -6,7 +6,9 @@ made anew unless BENCH_REUSE=1) and BENCH_MEMBERS (default 100000). The chat ben
 (bench/messaging.py) adds BENCH_MESSAGES (default 1000000), BENCH_HEAVY_INBOX,
 BENCH_HEAVY_HISTORY and BENCH_SENDS; the export benchmark (bench/exports.py)
 BENCH_EXPORT_MESSAGES (default 5000,50000); the erasure benchmark (bench/erasure.py)
-BENCH_ERASURE_ACCOUNTS (default 10000).
+BENCH_ERASURE_ACCOUNTS (default 10000); the page-visit benchmark (bench/page_visits.py, run
+after it by `make bench`) BENCH_CLIENTS, BENCH_WORKERS, BENCH_VISIT_REQUESTS and
+BENCH_FLUSH_SECONDS.
 """
 
 import os

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
     "profiles",
     "messaging",
     "mailings",
+    "activity",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -72,10 +75,14 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "members.middleware.PageViewSessionsMiddleware",  # allauth's, skipping htmx polls
+    # After CSP's: it drops cookies without consent and opens the CSP for Google Analytics.
+    "privacy.cookie_middleware.CookieConsentMiddleware",
+    "activity.partners.AffiliateClickMiddleware",  # a partner's link, with consent only
     "members.middleware.StaffTwoFactorMiddleware",
     "members.middleware.NoStoreForMembersMiddleware",
     "members.middleware.LastActiveMiddleware",
     "privacy.middleware.PrivacyStatementMiddleware",  # asks to read a new statement version
+    "activity.middleware.PageVisitMiddleware",  # pages visited, buffered (activity.page_visits)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +102,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "config.context_processors.site",
                 "messaging.context_processors.unread_messages",
+                "privacy.cookie_middleware.cookie_context",
             ],
         },
     },
@@ -181,6 +189,25 @@ CELERY_BEAT_SCHEDULE = {
     "suggestion-mails": {
         "task": "mailings.tasks.send_suggestion_mails",
         "schedule": 3600.0,
+    },
+    # Anonymised statistics, once a night after midnight in Amsterdam (03:15 UTC): the last
+    # days and weeks are computed again and replaced (stats.services.compute_statistics).
+    "statistics-nightly": {
+        "task": "stats.tasks.compute_statistics",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    # What the site records by itself: full IPs shortened, old log-ins, sessions and pages
+    # visited deleted (activity.retention; idempotent, so a few runs a day keep it on time).
+    "activity-retention": {
+        "task": "activity.tasks.apply_retention",
+        "schedule": 6 * 3600.0,
+    },
+    # Pages visited: the buffered page views written in bulk (activity.page_visits). A run
+    # not started within 30 s is dropped: the next one writes the same records.
+    "page-visits": {
+        "task": "activity.tasks.flush_page_visits",
+        "schedule": 30.0,
+        "options": {"expires": 30},
     },
 }
 # Mail rows not sent this long after they were written are picked up again by the sweep.
@@ -323,6 +350,39 @@ SUGGESTION_MAIL_INTERVAL_DAYS = env.int("SUGGESTION_MAIL_INTERVAL_DAYS", default
 SUGGESTION_MAIL_MAX = env.int("SUGGESTION_MAIL_MAX", default=5)
 # members.services.send_queued_mail asks this before sending a queued mail (unsubscribed since?).
 OUTGOING_MAIL_STILL_WANTED = "mailings.services.mail_still_wanted"
+
+# Cookies and analytics (issue 10). A new COOKIE_POLICY_VERSION asks every visitor and member
+# again (privacy.cookies). Google Analytics loads only with GA_MEASUREMENT_ID set and the
+# visitor's consent to analytics; 24metrics is called only with its key and URL set and the
+# visitor's consent to affiliate cookies (activity.partners).
+COOKIE_POLICY_VERSION = env("COOKIE_POLICY_VERSION", default="2026-11")
+GA_MEASUREMENT_ID = env("GA_MEASUREMENT_ID", default="")
+TWENTYFOUR_METRICS_API_KEY = env("TWENTYFOUR_METRICS_API_KEY", default="")
+TWENTYFOUR_METRICS_URL = env("TWENTYFOUR_METRICS_URL", default="")
+TWENTYFOUR_METRICS_TIMEOUT_SECONDS = 3
+
+# What the site records by itself (issue 10, activity). The internet provider of an IP address
+# comes from an offline ASN database (GeoLite2-ASN or DB-IP ASN Lite .mmdb) when one is set.
+# Full IP addresses are kept ACTIVITY_FULL_IP_DAYS, then shortened (/24 IPv4, /48 IPv6);
+# log-in and session records are deleted after ACTIVITY_LOGIN_RETENTION_MONTHS, pages visited
+# after ACTIVITY_PAGE_VISIT_DAYS (the anonymous daily counts stay).
+ASN_DATABASE_PATH = env("ASN_DATABASE_PATH", default="")
+ACTIVITY_FULL_IP_DAYS = env.int("ACTIVITY_FULL_IP_DAYS", default=30)
+ACTIVITY_LOGIN_RETENTION_MONTHS = env.int("ACTIVITY_LOGIN_RETENTION_MONTHS", default=12)
+ACTIVITY_PAGE_VISIT_DAYS = env.int("ACTIVITY_PAGE_VISIT_DAYS", default=90)
+# Pages visited are buffered, not written per request (activity.page_visits): with Redis, one
+# RPUSH per page (timeout in seconds; after a failure nothing is recorded for the retry
+# period) and beat's flush writes PAGE_VISIT_FLUSH_CHUNK records per transaction; without
+# Redis (make run) the process writes every PAGE_VISIT_BUFFER_RECORDS records or
+# PAGE_VISIT_BUFFER_SECONDS seconds.
+PAGE_VISIT_FLUSH_CHUNK = env.int("PAGE_VISIT_FLUSH_CHUNK", default=1000)
+PAGE_VISIT_BUFFER_RECORDS = env.int("PAGE_VISIT_BUFFER_RECORDS", default=100)
+PAGE_VISIT_BUFFER_SECONDS = env.int("PAGE_VISIT_BUFFER_SECONDS", default=30)
+PAGE_VISIT_REDIS_TIMEOUT_SECONDS = 0.25
+PAGE_VISIT_REDIS_RETRY_SECONDS = 10
+
+# Anonymised statistics (issue 10, stats): no shown cell counts fewer than this many people.
+STATS_MIN_CELL = env.int("STATS_MIN_CELL", default=10)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "nl"

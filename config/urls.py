@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("privacy/", include("privacy.urls")),
+    path("account/", include("activity.urls")),  # log-ins and devices
     path("", include("profiles.urls")),
     path("credits/", include("payments.urls")),
     path("messages/", include("messaging.urls")),

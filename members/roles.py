@@ -58,6 +58,11 @@ ROLE_PERMISSIONS = {
         "mailings.delete_campaign",
         "mailings.send_campaign",
     ],
+    # Management reads the anonymised statistics (R8.3): aggregate tables with small numbers
+    # suppressed, never a member, an order or a message.
+    "Management": [
+        "stats.view_statistic",
+    ],
 }
 
 

@@ -24,6 +24,7 @@ ROLE_GROUPS = {
     "helpdesk": "Helpdesk",
     "finance": "Finance",
     "marketing": "Marketing",
+    "management": "Management",
 }
 
 

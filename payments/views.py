@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import checkout, mollie, services
 from .forms import CheckoutForm, StandInChoiceForm
 from .models import CreditPack, LedgerEntry, Order, PaymentMethod, StandInPayment
+from .signals import checkout_started
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def start_checkout(request):
     if not form.is_valid():
         return _packs_page(request, form=form, status=400)
     try:
-        _order, checkout_url = checkout.start_checkout(
+        new_order, checkout_url = checkout.start_checkout(
             member=request.user,
             pack=form.cleaned_data["pack"],
             method=form.cleaned_data["method"],
@@ -137,6 +138,8 @@ def start_checkout(request):
             ),
         )
         return redirect("payments:packs")
+    # The affiliate partner's fraud check (activity.partners), only with the member's consent.
+    checkout_started.send(sender=Order, order=new_order, request=request)
     return redirect(checkout_url)
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
@@ -127,11 +128,23 @@ def erasure_period() -> str:
     ) % {"count": months}
 
 
+def _days(count: int) -> str:
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
+
+
+def _months(count: int) -> str:
+    return ngettext("%(count)d month", "%(count)d months", count) % {"count": count}
+
+
 def fill_retention(text) -> str:
     return str(text) % {
         "erasure": erasure_period(),
         "export_days": settings.DATA_EXPORT_DAYS,
         "request_days": settings.PRIVACY_REQUEST_RETENTION_DAYS,
+        # What the site records by itself (activity.retention enforces the same settings).
+        "ip_period": _days(settings.ACTIVITY_FULL_IP_DAYS),
+        "login_period": _months(settings.ACTIVITY_LOGIN_RETENTION_MONTHS),
+        "visit_period": _days(settings.ACTIVITY_PAGE_VISIT_DAYS),
     }
 
 
@@ -187,16 +200,37 @@ PURPOSES = {
             "security",
             _("Keeping your account safe"),
             _(
-                "Your sessions (device, IP address, when last seen), so you and we can spot "
-                "and end log-ins that are not yours."
+                "Each log-in and each session: when, the IP address, the kind of device, its "
+                "operating system and browser, and the internet provider (looked up on our own "
+                "server, never sent elsewhere). So you and we can spot and end log-ins that are "
+                "not yours, and we can warn you by e-mail of a log-in from a new device."
             ),
             Basis.LEGITIMATE_INTEREST,
             _(
-                "Until a session ends or you end it. What is left is erased %(erasure)s, or at "
+                "The full IP address for %(ip_period)s, then only its network (the last part "
+                "removed). Log-ins and sessions are deleted after %(login_period)s, a session "
+                "also as soon as you end it or log out. All of it is erased %(erasure)s, or at "
                 "once if you ask for that."
             ),
-            "usersessions_list",
-            _("See and end your sessions"),
+            "activity:devices",
+            _("See your log-ins and end sessions"),
+        ),
+        Purpose(
+            "site_operation",
+            _("Running the site"),
+            _(
+                "Which pages you visited while logged in, and when, per session: the kind of "
+                "page only, never its address, your searches or whom you looked at. So we can "
+                "find faults and misuse, and see which pages are used."
+            ),
+            Basis.LEGITIMATE_INTEREST,
+            _(
+                "%(visit_period)s, then deleted. After that only anonymous counts remain: how "
+                "often each page was visited per day, by everyone together. Erased %(erasure)s, "
+                "or at once if you ask for that."
+            ),
+            "activity:devices",
+            _("See your log-ins and end sessions"),
         ),
         Purpose(
             "profile",
@@ -403,14 +437,44 @@ PURPOSES = {
             _("Change your e-mail settings"),
         ),
         Purpose(
+            "partner_checks",
+            _("Affiliate partners and fraud checks"),
+            _(
+                "Only with your consent to affiliate cookies, and only when you came to the site "
+                "through an affiliate partner's link: we remember the partner and its click code "
+                "so the partner can be paid when you sign up or buy credits. At that moment "
+                "24metrics, a fraud-detection service, receives your IP address, your browser's "
+                "details (user agent), the name of the website you came from, the partner, the "
+                "click code and, for a purchase, the order's reference, to check that the "
+                "sign-up or purchase is genuine. We keep the partner, the click code and "
+                "24metrics' answer; not your IP address, browser details or where you came from. "
+                "No one else receives them."
+            ),
+            Basis.CONSENT,
+            _(
+                "The cookie with the partner's click: 30 days. The record of each check: as "
+                "long as your account exists; erased %(erasure)s, or at once if you ask for "
+                "that. Withdrawing your consent stops further checks and deletes the cookie."
+            ),
+            "privacy:consents",
+            _("See and change your consents"),
+        ),
+        Purpose(
             "analytics",
             _("Statistics about the use of the site"),
             _(
-                "Only with your consent: counting visits to improve the site. The site sets "
-                "no analytics cookies at the moment."
+                "Only with your consent to analytics cookies: Google Analytics counts visits "
+                "and which kinds of page are used, so we can improve the site. Google receives "
+                "the name of the page type (never its address, so never a username, a profile "
+                "or a search), your browser's details and a shortened IP address, under a "
+                "random number kept in a cookie; no advertising features, no Google signals."
             ),
             Basis.CONSENT,
-            _("Until you withdraw your consent."),
+            _(
+                "Until you withdraw your consent: the cookies are then deleted. In Google "
+                "Analytics, what is linked to the cookie's random number is kept for 14 "
+                "months at most (our data retention setting there)."
+            ),
             "privacy:consents",
             _("See and change your consents"),
         ),
@@ -421,6 +485,15 @@ PURPOSES = {
 def purpose(key: str) -> Purpose:
     """The declared purpose; KeyError for one that is not declared."""
     return PURPOSES[key]
+
+
+# What the site records by itself (SPEC R6.1): the privacy statement page lists these purposes
+# with their retention, from the same settings activity.retention enforces.
+RECORDED_BY_SITE = ("security", "site_operation")
+
+
+def recorded_by_site() -> list[Purpose]:
+    return [PURPOSES[key] for key in RECORDED_BY_SITE]
 
 
 # --- What each registered model holds, in the member's words -----------------------------------
@@ -541,6 +614,19 @@ HOLDINGS = {
         _("Your sessions: the device, IP address and when each was last used."),
         counted_by=("user",),
         unit=ngettext_lazy("%(count)d session", "%(count)d sessions", "count"),
+    ),
+    "activity.loginrecord": Holding(
+        _(
+            "Your log-ins: when, the IP address (shortened after a while), the kind of device, "
+            "operating system, browser and internet provider, and whether it was a new device."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d log-in", "%(count)d log-ins", "count"),
+    ),
+    "activity.pagevisit": Holding(
+        _("The pages you visited while logged in (the kind of page, not its address) and when."),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d page visit", "%(count)d page visits", "count"),
     ),
     "profiles.profile": Holding(
         _(
@@ -706,6 +792,14 @@ HOLDINGS = {
         counted_by=("member",),
         unit=ngettext_lazy("%(count)d member suggested", "%(count)d members suggested", "count"),
     ),
+    "activity.partnercheck": Holding(
+        _(
+            "When you came through an affiliate partner's link and allowed it: the partner, the "
+            "click code, the sign-up or order it concerned, and what 24metrics answered."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d partner check", "%(count)d partner checks", "count"),
+    ),
 }
 
 
@@ -744,8 +838,10 @@ class ConsentDeclaration:
     `give_url`: the consent is given on another page, with its own wording (explicit consent
     for special-category data happens on the profile's sensitive page), so the consents page
     links there instead of offering a button. `give_here=False` with no `give_url`: the consent
-    is asked elsewhere (cookies: the cookie banner of a later issue); the consents page shows
-    it and lets the member withdraw."""
+    is asked elsewhere; the consents page shows it and lets the member withdraw.
+    `details_url`: a page that tells more (the cookie page for the cookie consents, which are
+    also given and withdrawn with the cookie banner; privacy.cookies records both the same
+    way, under the cookie policy version)."""
 
     purpose: ConsentPurpose
     label: str
@@ -755,11 +851,15 @@ class ConsentDeclaration:
     give_url: str | None = None
     give_here: bool = True
     note: str | None = None
+    details_url: str | None = None
 
     @property
     def key(self) -> str:
         return str(self.purpose)
 
+
+# The wording version of the cookie consents is the cookie policy version, read when used.
+_cookie_policy_version = lazy(lambda: settings.COOKIE_POLICY_VERSION, str)()
 
 CONSENTS = {
     declaration.purpose: declaration
@@ -813,27 +913,39 @@ CONSENTS = {
             give_url="profiles:sensitive",
             give_here=False,
         ),
+        # The cookie consents: the same answers as the cookie banner's, recorded under the
+        # cookie policy version (privacy.cookies; a new version asks again).
         ConsentDeclaration(
             ConsentPurpose.ANALYTICS_COOKIES,
             _("Analytics cookies"),
-            _("Cookies that count visits, to learn how the site is used and improve it."),
-            _("No analytics cookies are used for you any more."),
-            "2026-11",
-            give_here=False,
-            note=_(
-                "The site sets no such cookies at the moment. If it ever does, it asks you first."
+            _(
+                "Google Analytics counts visits and which kinds of page are used, so we can "
+                "improve the site. Google receives the name of the page type (never your "
+                "username, a profile or a search), your browser's details and a shortened IP "
+                "address."
             ),
+            _(
+                "Google Analytics is no longer loaded for you, and its cookies are deleted "
+                "from your browser."
+            ),
+            _cookie_policy_version,
+            details_url="privacy:cookies",
         ),
         ConsentDeclaration(
             ConsentPurpose.OTHER_COOKIES,
-            _("Other non-necessary cookies"),
-            _("Cookies the site does not need to work, for example to remember extra choices."),
-            _("No such cookies are used for you any more."),
-            "2026-11",
-            give_here=False,
-            note=_(
-                "The site sets no such cookies at the moment. If it ever does, it asks you first."
+            _("Affiliate partners and fraud checks"),
+            _(
+                "When you came here through a partner's link, we remember that partner for 30 "
+                "days so they can be paid when you sign up or buy credits, and have 24metrics "
+                "check that sign-up or purchase for fraud with your IP address, browser "
+                "details and the page you came from."
             ),
+            _(
+                "No partner is remembered or paid for you and no check is made any more; the "
+                "partner cookie is deleted from your browser."
+            ),
+            _cookie_policy_version,
+            details_url="privacy:cookies",
         ),
     ]
 }
@@ -868,6 +980,8 @@ SOURCE_LABELS = {
     SOURCE_BOUNCE: _("because mail to your address could not be delivered"),
     SOURCE_COMPLAINT: _("because you marked our e-mail as spam"),
     SOURCE_PROVIDER_UNSUBSCRIBE: _("with an unsubscribe request our mail provider passed on to us"),
+    "cookie banner": _("with the cookie banner"),
+    "cookie page": _("on the cookie settings page"),
     "profile/sensitive": _("on your sexual preferences page"),
 }
 

@@ -117,6 +117,39 @@ EXPORT_DOCS = {
             "last_seen_at": _("When this session was last used."),
         },
     },
+    "activity.loginrecord": {
+        "title": _("Log-ins"),
+        "fields": {
+            "at": _("When you logged in."),
+            "ip_address": _(
+                "The IP address you logged in from; after a while only its network (the last "
+                "part set to zero)."
+            ),
+            "ip_shortened": _("Whether the IP address was shortened to its network."),
+            "device": _(
+                "The kind of device: desktop (a computer), mobile (a phone), tablet or other."
+            ),
+            "operating_system": _("The device's operating system, such as Android 14."),
+            "browser": _("The browser, such as Firefox 133."),
+            "provider": _("The internet provider the IP address belongs to, if known."),
+            "new_device": _("Whether it was a device we had not seen with your account before."),
+            "session": _(
+                "A code that tells which log-in and pages visited belong to the same session "
+                "(not the session itself: it cannot be used to log in)."
+            ),
+        },
+    },
+    "activity.pagevisit": {
+        "title": _("Pages visited"),
+        "fields": {
+            "page": _("The kind of page, by its name on the site (never its address)."),
+            "at": _("When you visited it."),
+            "session": _(
+                "A code that tells which log-in and pages visited belong to the same session "
+                "(not the session itself: it cannot be used to log in)."
+            ),
+        },
+    },
     "mfa.authenticator": {
         "title": _("Two-factor authentication"),
         "fields": {
@@ -395,6 +428,21 @@ EXPORT_DOCS = {
         "fields": {
             "member": _("The suggested member's username."),
             "mailed_at": _("When we mailed you the suggestion."),
+        },
+    },
+    "activity.partnercheck": {
+        "title": _("Affiliate partner checks"),
+        "fields": {
+            "event": _("What was checked: your sign-up or a purchase."),
+            "partner": _("The affiliate partner whose link brought you to the site."),
+            "click_id": _("The partner's code for the click on its link."),
+            "reference": _("For a purchase: the order's reference."),
+            "status": _(
+                "Whether 24metrics was asked (sent), could not be reached (failed), or the "
+                "check was switched off (skipped)."
+            ),
+            "verdict": _("What 24metrics answered."),
+            "checked_at": _("When."),
         },
     },
 }

@@ -111,6 +111,25 @@ def set_consent(*, member, purpose: str, granted: bool, source: str) -> ConsentR
     )
 
 
+def record_consent(
+    *, member, purpose: str, granted: bool, wording_version: str, source: str
+) -> ConsentRecord | None:
+    """Records a grant or withdrawal under `wording_version` unless the latest record says the
+    same under that same version. Unlike `set_consent`, an answer repeated under a new version
+    is recorded (cookie consents: a new cookie policy version needs a new answer, even when it
+    is the old one). Returns the new record, or None."""
+    latest = (
+        ConsentRecord.objects.filter(member=member, purpose=purpose)
+        .order_by("-created_at", "-pk")
+        .values_list("granted", "wording_version")
+        .first()
+    )
+    if latest == (granted, wording_version):
+        return None
+    change = grant_consent if granted else withdraw_consent
+    return change(member=member, purpose=purpose, wording_version=wording_version, source=source)
+
+
 def consent_states(member) -> dict[str, ConsentRecord | None]:
     """The latest record of every consent purpose (None: never given), in one query."""
     latest_pk = _latest(

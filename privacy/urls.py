@@ -1,12 +1,22 @@
 from django.urls import path
 
-from . import account_views, export_views, helpdesk_views, request_download_views, views
+from . import (
+    account_views,
+    cookie_views,
+    export_views,
+    helpdesk_views,
+    request_download_views,
+    views,
+)
 
 app_name = "privacy"
 
 urlpatterns = [
     path("", views.statement, name="statement"),
     path("contact/", views.data_protection_officer, name="dpo"),
+    # Cookies: the declaration and the choice (issue 10); the banner posts to cookie_choice.
+    path("cookies/", cookie_views.cookie_page, name="cookies"),
+    path("cookies/choice/", cookie_views.save_choice, name="cookie_choice"),
     # The member's privacy centre.
     path("me/", views.centre, name="centre"),
     path("me/consents/", views.consents, name="consents"),

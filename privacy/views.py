@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import declaration, services
+from . import cookies, declaration, services
 from .forms import AcceptStatementForm, ConsentChangeForm, LimitChangeForm, safe_next
 from .models import PrivacyStatement, ProcessingLimit
 
@@ -27,7 +27,12 @@ def statement(request):
     texts of the first version in templates/privacy/ are shown."""
     current = services.current_statement()
     language = get_language()
-    context = {"statement": current, "language": language}
+    context = {
+        "statement": current,
+        "language": language,
+        # What the site records by itself, with its retention from the settings (R6.1).
+        "recorded": declaration.recorded_by_site(),
+    }
     if current is not None:
         context["version"] = current.version
         context["text"] = services.statement_text(current, language)
@@ -80,27 +85,47 @@ def consents(request):
                 return redirect(declared.give_url)
             messages.error(request, _("This consent cannot be given here."))
             return redirect("privacy:consents")
-        services.set_consent(
-            member=member,
-            purpose=declared.purpose,
-            granted=form.granted,
-            source=declaration.SOURCE_CONSENTS_PAGE,
-        )
+        response = redirect(f"{reverse('privacy:consents')}#consent-{declared.key}")
+        category = cookies.CATEGORY_OF_PURPOSE.get(declared.purpose)
+        if category is not None:
+            # Cookie consents: the same recording as the cookie banner's (policy version,
+            # consent cookie, the category's cookies expired on withdrawal).
+            cookies.change_category(
+                request,
+                response,
+                category=category,
+                granted=form.granted,
+                source=declaration.SOURCE_CONSENTS_PAGE,
+            )
+        else:
+            services.set_consent(
+                member=member,
+                purpose=declared.purpose,
+                granted=form.granted,
+                source=declaration.SOURCE_CONSENTS_PAGE,
+            )
         if form.granted:
             message = _("Your consent for “%(purpose)s” is recorded. It is on now.")
         else:
             message = _("Your consent for “%(purpose)s” is withdrawn. It is off now.")
         messages.success(request, message % {"purpose": declared.label})
-        return redirect(f"{reverse('privacy:consents')}#consent-{declared.key}")
+        return response
 
     states = services.consent_states(member)
+    cookie_choice = cookies.choice_for(request)
     rows = []
     for purpose, declared in declaration.CONSENTS.items():
         record = states.get(purpose)
+        category = cookies.CATEGORY_OF_PURPOSE.get(purpose)
         rows.append(
             {
                 "declared": declared,
-                "on": bool(record and record.granted),
+                # A cookie consent counts under the current cookie policy version only.
+                "on": (
+                    cookie_choice.allows(category)
+                    if category is not None
+                    else bool(record and record.granted)
+                ),
                 "record": record,
                 "source": declaration.source_label(record.source) if record else "",
             }

@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -28,6 +30,37 @@ def clear_own_cache():
             client.delete(key)
     else:
         backend.clear()
+
+
+@pytest.fixture(autouse=True)
+def _cookies_declared_and_consented(monkeypatch):
+    """Every response of the suite, through the test client or the live server, sets only
+    cookies declared in privacy.cookies.COOKIES, and a non-necessary one only when the
+    request's cookie choice (or the one the response saves) allows its category (R6.2).
+    A violation through the test client fails the request at once; one in the live server's
+    thread fails the test when it ends."""
+    from django.core.handlers.base import BaseHandler
+
+    from privacy.cookies import undeclared_or_unconsented
+
+    original = BaseHandler.get_response
+    test_thread = threading.get_ident()
+    from_other_threads: list[str] = []
+
+    def get_response(handler, request):
+        response = original(handler, request)
+        problems = undeclared_or_unconsented(request, response)
+        if problems:
+            if threading.get_ident() == test_thread:
+                raise AssertionError("Cookie declaration (R6.2): " + "; ".join(problems))
+            from_other_threads.extend(problems)
+        return response
+
+    monkeypatch.setattr(BaseHandler, "get_response", get_response)
+    yield
+    monkeypatch.setattr(BaseHandler, "get_response", original)
+    if from_other_threads:
+        pytest.fail("Cookie declaration (R6.2): " + "; ".join(from_other_threads))
 
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}

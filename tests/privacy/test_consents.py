@@ -198,18 +198,24 @@ def test_explicit_consent_is_given_on_its_own_page_only(alice_client, member):
     assert not ConsentRecord.objects.filter(member=member).exists()
 
 
-def test_cookie_consents_are_shown_and_can_only_be_withdrawn_here(alice_client, member):
-    """The cookie banner asks for cookie consents (a later issue); here they show, with a note
-    that no such cookies are set, and a given one can be withdrawn."""
-    alice_client.post(CONSENTS, {"purpose": "analytics_cookies", "action": "give"})
-    assert not ConsentRecord.objects.filter(member=member).exists()
+def test_cookie_consents_are_given_and_withdrawn_here_like_with_the_banner(alice_client, member):
+    """Issue 10: the cookie consents can be given and withdrawn here too, recorded under the
+    cookie policy version like the banner's choices (tests/privacy/test_cookie_consent.py has
+    the rest), with a link to the cookie page instead of the old "no such cookies" note."""
     html = alice_client.get(CONSENTS).content.decode()
-    assert "The site sets no such cookies at the moment." in html
+    assert "The site sets no such cookies at the moment." not in html
+    assert f'href="{reverse("privacy:cookies")}"' in html
 
-    set_consent(member=member, purpose="analytics_cookies", granted=True, source="cookie banner")
+    alice_client.post(CONSENTS, {"purpose": "analytics_cookies", "action": "give"})
+    assert state_of(alice_client.get(CONSENTS).content.decode(), "analytics_cookies") == "On"
     alice_client.post(CONSENTS, {"purpose": "analytics_cookies", "action": "withdraw"})
 
-    assert not has_consent(member=member, purpose="analytics_cookies")
+    records = ConsentRecord.objects.filter(member=member).order_by("created_at", "pk")
+    assert [(r.purpose, r.granted, r.source) for r in records] == [
+        ("analytics_cookies", True, "consents page"),
+        ("analytics_cookies", False, "consents page"),
+    ]
+    assert state_of(alice_client.get(CONSENTS).content.decode(), "analytics_cookies") == "Off"
 
 
 def test_an_unknown_choice_changes_nothing(alice_client, member):

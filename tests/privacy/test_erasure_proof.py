@@ -28,6 +28,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, models
 from django.test import Client
 
+from activity.models import LoginRecord, PageVisit
 from members.models import Member
 from members.services import queue_mail, send_queued_mail
 from messaging import services as messaging
@@ -273,6 +274,16 @@ def marked(storage_root, django_capture_on_commit_callbacks):
     device = Client(HTTP_USER_AGENT=USER_AGENT)
     device.post("/accounts/login/", {"login": "zqxmarker_1", "password": PASSWORD})
     assert "_auth_user_id" in device.session
+    # What the site records by itself (activity): that log-in, with the marker where an
+    # internet provider's name goes, and a page visited in that session.
+    login = LoginRecord.objects.get(member=member)
+    LoginRecord.objects.filter(pk=login.pk).update(provider="Zqxmarker Telecom")
+    PageVisit.objects.create(
+        member=member,
+        route="zqxmarker:page",
+        visited_at=login.created_at,
+        session_digest=login.session_digest,
+    )
 
     # Account: a second, unconfirmed address with its confirmation; two-factor.
     extra = EmailAddress.objects.create(user=member, email="zqxmarker.new@example.org")
@@ -417,6 +428,8 @@ def test_the_search_sees_the_marker_where_it_was_put(marked, storage_root):
         "profiles_profile.free_tags",
         "moderation_notice.explanation",
         "usersessions_usersession.user_agent",
+        "activity_loginrecord.provider",
+        "activity_pagevisit.route",
         "django_admin_log.object_repr",
         "members_outgoingmail.to",
         "members_outgoingmail.body_text",

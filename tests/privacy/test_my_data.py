@@ -124,7 +124,7 @@ def test_every_item_links_to_where_it_is_corrected(alice_client):
     html = alice_client.get(MY_DATA).content.decode()
     for name in [
         "account_email",
-        "usersessions_list",
+        "activity:devices",
         "mfa_index",
         "profiles:edit",
         "profiles:photos",

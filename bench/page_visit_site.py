@@ -1,0 +1,38 @@
+"""What the page-visit benchmark's servers add to the site (bench/page_visit_settings.py): the
+bare view every benchmark is measured against (bench/__main__.py) in front of the site's URLs,
+and PageVisitMiddleware timed: each worker appends the seconds its recording took, one line
+per page, to a file of its own in BENCH_TIMING_DIR (one write of a few bytes, outside the time
+measured)."""
+
+import os
+import time
+
+from django.http import HttpResponse
+from django.urls import path
+
+from activity.middleware import PageVisitMiddleware
+from config.urls import handler404, handler429, handler500, urlpatterns  # noqa: F401
+
+
+def bare(request):
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("bench-bare/", bare, name="bench_bare"), *urlpatterns]
+
+
+class TimedPageVisitMiddleware(PageVisitMiddleware):
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.directory = os.environ.get("BENCH_TIMING_DIR", "")
+        self.fd = None
+
+    def record(self, request, response) -> None:
+        start = time.perf_counter()
+        super().record(request, response)
+        elapsed = time.perf_counter() - start
+        if self.directory:
+            if self.fd is None:  # after the fork: one file per worker process
+                name = os.path.join(self.directory, f"timing-{os.getpid()}.txt")
+                self.fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.write(self.fd, f"{elapsed:.7f}\n".encode())
