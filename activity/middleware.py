@@ -53,17 +53,28 @@ class PageVisitMiddleware:
         return response
 
     def record(self, request, response) -> None:
+        """Takes what the record needs now; the RPUSH itself runs when the server closes the
+        response, after the page has been sent (WSGI calls `close()` then), so no one waits
+        for it."""
         try:
             if counts_as_page_view(request, response):
                 user = getattr(request, "user", None)
                 member_id = user.pk if user is not None and user.is_authenticated else None
-                record_visit(
-                    member_id=member_id,
-                    session_digest=(
+                visit = {
+                    "member_id": member_id,
+                    "session_digest": (
                         session_digest(request.session.session_key) if member_id else ""
                     ),
-                    route=request.resolver_match.view_name,
-                    at=time.time(),
-                )
+                    "route": request.resolver_match.view_name,
+                    "at": time.time(),
+                }
+                response._resource_closers.append(lambda: self.send(visit))
         except Exception as error:  # the page is served whatever happens here
+            logger.warning("page visit not recorded: %s", type(error).__name__)
+
+    @staticmethod
+    def send(visit) -> None:
+        try:
+            record_visit(**visit)
+        except Exception as error:
             logger.warning("page visit not recorded: %s", type(error).__name__)

@@ -356,3 +356,22 @@ def test_a_record_holds_the_route_name_the_member_and_the_digest_only():
         1.5,
     )
     assert page_visits.decode(b"not a record") is None
+
+
+def test_the_record_is_pushed_only_after_the_page_was_sent(rf, sem):
+    """The RPUSH runs when the server closes the response (after sending it), so no one waits
+    for it: before close() the buffer is empty, after it the page view is there."""
+    from django.http import HttpResponse
+
+    from activity.middleware import PageVisitMiddleware
+
+    request = rf.get(reverse("profiles:suggestions"))
+    request.user = sem
+    request.session = Client().session
+    request.session.save()
+    request.resolver_match = type("Match", (), {"view_name": "profiles:suggestions",
+                                                 "namespaces": ["profiles"]})()
+    response = PageVisitMiddleware(lambda request: HttpResponse("<p>page</p>"))(request)
+    assert buffered() == []
+    response.close()
+    assert len(buffered()) == 1
