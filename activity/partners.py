@@ -43,6 +43,7 @@ from django.db import transaction
 from privacy import cookies
 from privacy.registry import Basis, Category, register
 
+from .logins import client_ip
 from .models import PartnerCheck
 
 logger = logging.getLogger(__name__)
@@ -163,15 +164,6 @@ class AffiliateClickMiddleware:
 # --- Capturing a sign-up or purchase ------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except Exception:  # no usable address (e.g. a missing proxy header): sent without one
-        return ""
-
-
 def capture(request) -> dict | None:
     """What 24metrics receives about this request, taken now (the task runs later): None
     without consent to AFFILIATE or without a valid click cookie."""
@@ -182,7 +174,7 @@ def capture(request) -> dict | None:
         return None
     return {
         **asdict(click),
-        "ip": _client_ip(request),
+        "ip": client_ip(request) or "",  # none usable: sent without one
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
     }
 
