@@ -209,6 +209,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 30},
     },
+    # Account restrictions and suspensions past their end date end, suspended members may log
+    # in again (moderation.services.end_expired_sanctions; idempotent).
+    "end-expired-sanctions": {
+        "task": "moderation.tasks.end_expired_sanctions",
+        "schedule": 300.0,
+    },
+    # Statements of reasons kept without their erased member are deleted once
+    # MODERATION_STATEMENT_YEARS have passed (moderation.personal_data; idempotent).
+    "delete-detached-statements": {
+        "task": "moderation.tasks.delete_detached_statements",
+        "schedule": crontab(hour=4, minute=40),
+    },
 }
 # Mail rows not sent this long after they were written are picked up again by the sweep.
 OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS", default=300)
@@ -286,6 +298,8 @@ if not FIELD_ENCRYPTION_KEYS and not (DEBUG or TESTING):
 PHOTO_MAX_PER_MEMBER = 12
 PHOTO_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
+# The verified badge (issue 11): selfies a member may send per 24 hours (refused ones count).
+VERIFICATION_REQUESTS_PER_DAY = env.int("VERIFICATION_REQUESTS_PER_DAY", default=3)
 
 # Payments (issue 4). Without MOLLIE_API_KEY a built-in stand-in for Mollie's test checkout
 # drives the same webhook code, so `make run` can buy credits offline.
@@ -334,6 +348,53 @@ MESSAGE_POLL_SECONDS = 4
 INBOX_POLL_SECONDS = 15
 # Reports one member may send per day (moderation).
 REPORTS_PER_DAY = 20
+
+# Moderation (issue 11, DSA Art. 16, 17, 20, 21, 23). Notices a visitor without an account may
+# send per day from one address; how long a decision can be appealed (months); the strike
+# ladder, "strikes:warning" or "strikes:suspension:days" steps (a violation counts for
+# MODERATION_STRIKE_WINDOW_DAYS); a reporter with at least MODERATION_UNFOUNDED_MIN unfounded
+# reports making up at least MODERATION_UNFOUNDED_SHARE of theirs is handled last.
+NOTICES_PER_DAY_PER_ADDRESS = env.int("NOTICES_PER_DAY_PER_ADDRESS", default=10)
+MODERATION_APPEAL_MONTHS = env.int("MODERATION_APPEAL_MONTHS", default=6)
+if MODERATION_APPEAL_MONTHS < 6:
+    raise ImproperlyConfigured("MODERATION_APPEAL_MONTHS: DSA Art. 20 asks for at least 6.")
+
+
+def _strike_ladder(value: str) -> list[tuple[int, str, int | None]]:
+    steps = []
+    for step in filter(None, (part.strip() for part in value.split(","))):
+        strikes, kind, *days = step.split(":")
+        if kind not in ("warning", "suspension") or len(days) != (kind == "suspension"):
+            raise ImproperlyConfigured(f"MODERATION_STRIKE_LADDER: cannot read {step!r}.")
+        steps.append((int(strikes), kind, int(days[0]) if days else None))
+    return sorted(steps)
+
+
+MODERATION_STRIKE_LADDER = _strike_ladder(
+    env("MODERATION_STRIKE_LADDER", default="2:warning,3:suspension:7,5:suspension:30")
+)
+MODERATION_STRIKE_WINDOW_DAYS = env.int("MODERATION_STRIKE_WINDOW_DAYS", default=365)
+MODERATION_UNFOUNDED_MIN = env.int("MODERATION_UNFOUNDED_MIN", default=5)
+MODERATION_UNFOUNDED_SHARE = env.float("MODERATION_UNFOUNDED_SHARE", default=0.8)
+# Out-of-court dispute settlement bodies named in every statement of reasons (DSA Art. 21):
+# a JSON list of {"name": ..., "url": ...}. Only bodies certified under Art. 21(3) for this
+# kind of dispute belong here (the European Commission lists them). Empty by default, as no
+# body was chosen for this site: the mails then link to the Commission's list. See README.
+MODERATION_DISPUTE_BODIES = env.json("MODERATION_DISPUTE_BODIES", default=[])
+if not all(isinstance(b, dict) and b.keys() >= {"name", "url"} for b in MODERATION_DISPUTE_BODIES):
+    raise ImproperlyConfigured('MODERATION_DISPUTE_BODIES: a list of {"name", "url"}.')
+# Statements of reasons of an erased member are kept without them this long (years), then
+# deleted (moderation.personal_data.delete_detached_statements; the privacy page says so).
+MODERATION_STATEMENT_YEARS = env.int("MODERATION_STATEMENT_YEARS", default=5)
+# The site's own check of new and changed profile texts (moderation.detection): which groups
+# run. "phone", "email", "web" (addresses and messenger handles), "payment" (payment and escort
+# terms, amounts of money) and "blocked_terms" (the list in admin). Comma-separated.
+MODERATION_TEXT_CHECKS = env.list(
+    "MODERATION_TEXT_CHECKS", default=["phone", "email", "web", "payment", "blocked_terms"]
+)
+# A suspended member's log-in asks moderation whether, and until when, the suspension holds
+# (members does not import moderation; see members.adapter).
+SUSPENSION_AT_LOGIN = "moderation.services.suspension_at_login"
 
 # Mail members asked for (issue 9). Campaign mails per minute over all workers (the
 # throttle), rows per batch task, how long a batch may hold its claimed rows before the sweep

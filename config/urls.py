@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("credits/", include("payments.urls")),
     path("messages/", include("messaging.urls")),
+    # Reports, "decisions about me" and appeals (moderation.urls).
+    path("", include("moderation.urls")),
     path("mail/", include("mailings.urls")),
     # The mail provider's delivery events (bounces, complaints): mailings.signals.
     path("anymail/", include("anymail.urls")),

@@ -46,6 +46,10 @@ class MemberAccountAdapter(DefaultAccountAdapter):
         to anyone who does not know it."""
         if isinstance(user, Member) and user.is_closed and not may_reopen(user):
             return _refuse_closed_account(request, user)
+        if isinstance(user, Member) and user.status == Member.Status.SUSPENDED:
+            refused = _refuse_suspended_account(request, user)
+            if refused is not None:
+                return refused
         return super().pre_login(request, user, **kwargs)
 
     def post_login(self, request, user, **kwargs):
@@ -161,6 +165,38 @@ def _refuse_closed_account(request, member):
             "deadline": _day(reopen_deadline(member)),
             "erasure": _day(member.erasure_due_at),
         }
+    messages.error(request, text)
+    return redirect("account_login")
+
+
+def _refuse_suspended_account(request, member):
+    """A suspended member (moderation, or staff in admin) is told until when, after a correct
+    password only. A suspension whose end has come ends here, before beat's sweep would, and
+    the log-in goes on (None)."""
+    from allauth.account.internal.stagekit import clear_login
+
+    suspended, until = True, None
+    check = getattr(settings, "SUSPENSION_AT_LOGIN", "")
+    if check:
+        suspended, until = import_string(check)(member)
+    if not suspended:
+        return None
+    clear_login(request)
+    logger.info("login.refused_suspended member=%s", member.pk)
+    if until is not None:
+        text = _(
+            "Your account is suspended until %(until)s. You can log in again after that. The "
+            "e-mail about this decision says why and how to appeal it; questions go to "
+            "%(helpdesk)s."
+        ) % {
+            "until": format_date(timezone.localtime(until), "j F Y, H:i"),
+            "helpdesk": settings.HELPDESK_EMAIL,
+        }
+    else:
+        text = _(
+            "Your account is suspended. The e-mail about this decision says why and how to "
+            "appeal it; questions go to %(helpdesk)s."
+        ) % {"helpdesk": settings.HELPDESK_EMAIL}
     messages.error(request, text)
     return redirect("account_login")
 

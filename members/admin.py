@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import account_admin, services  # noqa: F401  (account_admin: allauth's, read-only)
 from .models import Member, OutgoingMail, UndeliverableAddress
 
 CONTACT_PERMISSION = "members.view_contact_details"
@@ -58,6 +59,22 @@ class MemberAdmin(UserAdmin):
     def _sees_contact_details(self, request):
         return request.user.has_perm(CONTACT_PERMISSION)
 
+    # Fair play (issue 11): every member is a person who signed up and confirmed their e-mail,
+    # so nobody, superusers included, creates members here (staff accounts come from
+    # `manage.py create_staff`). Nor can staff take a member's place: the name, address and
+    # gender a member gave, and their password, cannot be changed here (a changed address or
+    # password would let staff log in and write as the member).
+    MEMBER_OWN_FIELDS = ("username", "email", "gender")
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, *self.MEMBER_OWN_FIELDS)
+
+    def user_change_password(self, request, id, form_url=""):
+        raise PermissionDenied
+
     def get_list_display(self, request):
         fields = super().get_list_display(request)
         if self._sees_contact_details(request):
@@ -70,8 +87,13 @@ class MemberAdmin(UserAdmin):
         return self.search_fields
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None or request.user.is_superuser:
+        if obj is None:
             return super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            # Without the password row: its link leads to the (refused) password form.
+            first, *rest = super().get_fieldsets(request, obj)
+            fields = [name for name in first[1]["fields"] if name != "password"]
+            return ((first[0], {**first[1], "fields": fields}), *rest)
         member_fields = ["gender", "language", "status", "closed_at"]
         if self._sees_contact_details(request):
             member_fields.insert(0, "email")

@@ -15,6 +15,17 @@ ROLE_PERMISSIONS = {
         # The report queue: see reported content (each view logged) and decide on it.
         "moderation.view_report",
         "moderation.change_report",
+        "moderation.notify_police",
+        "moderation.view_statement",
+        "moderation.view_sanction",
+        "moderation.view_appeal",
+        "moderation.view_reporterstanding",
+        "moderation.view_blockedterm",
+        "moderation.add_blockedterm",
+        "moderation.change_blockedterm",
+        "moderation.delete_blockedterm",
+        "profiles.view_verificationrequest",
+        "profiles.review_verification",
     ],
     # Helpdesk answers members' questions and privacy requests: contact details and mail.
     "Helpdesk": [
@@ -48,6 +59,7 @@ ROLE_PERMISSIONS = {
         "payments.view_ledgerentry",
         "payments.adjust_credits",
         "payments.view_wallet",
+        "payments.view_spendinglimit",
     ],
     # Marketing writes and sends promotional campaigns: campaigns only, never a member's name,
     # address, profile or messages (it sees counts). Delete is for drafts only (CampaignAdmin).

@@ -111,6 +111,19 @@ def confirmed_address(member) -> str | None:
     )
 
 
+def has_confirmed_email(member) -> bool:
+    """Fair play (issue 11): only a person who signed up and confirmed their primary address
+    can be seen, found or written to."""
+    return EmailAddress.objects.filter(user=member, primary=True, verified=True).exists()
+
+
+def confirmed_email_exists(member_field: str = "pk") -> Exists:
+    """`has_confirmed_email` for a queryset: filter(confirmed_email_exists("member_id"))."""
+    return Exists(
+        EmailAddress.objects.filter(user=OuterRef(member_field), primary=True, verified=True)
+    )
+
+
 def mailable_members():
     """Active accounts whose primary address is confirmed and has not bounced: who may get
     mail they asked for (message notifications, suggestions, promotions). Addresses are stored

@@ -16,6 +16,7 @@ class ReceivingSettingsAdmin(admin.ModelAdmin):
         "member",
         "accepts_messages",
         "only_matching",
+        "only_verified",
         "max_new_per_day",
         "notify",
         "digest_sent_at",

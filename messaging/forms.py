@@ -45,6 +45,14 @@ class ReceivingSettingsForm(forms.Form):
         required=False,
         help_text=_("Members you already have a conversation with can still write to you."),
     )
+    only_verified = forms.BooleanField(
+        label=_("Only verified members may start a new conversation with me"),
+        required=False,
+        help_text=_(
+            "Verified members showed a moderator a selfie that matches their photos. Members "
+            "you already have a conversation with can still write to you."
+        ),
+    )
     max_new_per_day = forms.IntegerField(
         label=_("Maximum new conversations per day"),
         required=False,
@@ -70,6 +78,7 @@ class ReceivingSettingsForm(forms.Form):
         initial = {
             "accepts_messages": wishes.accepts_messages,
             "only_matching": wishes.only_matching,
+            "only_verified": wishes.only_verified,
             "max_new_per_day": wishes.max_new_per_day,
             "notify": wishes.notify,
         }

@@ -162,6 +162,11 @@ class ReceivingSettings(models.Model):
     only_matching = models.BooleanField(
         _("new conversations only from members who fit my search preferences"), default=False
     )
+    # Issue 11: only members with the "verified" badge (profiles.verification) may start a new
+    # conversation; existing conversations continue.
+    only_verified = models.BooleanField(
+        _("new conversations only from verified members"), default=False
+    )
     max_new_per_day = models.PositiveSmallIntegerField(
         _("maximum new conversations per day"), null=True, blank=True
     )

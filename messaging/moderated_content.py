@@ -28,4 +28,6 @@ register_content(
     release=lambda message: release_held_message(message=message),
     author=lambda message: message.sender_id,
     queryset=lambda: Message.objects.select_related("sender"),
+    kind="message",
+    tdb_content_type="CONTENT_TYPE_TEXT",
 )

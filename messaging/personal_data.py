@@ -149,6 +149,7 @@ class ReceivingSettingsData:
             {
                 "accepts_messages": s.accepts_messages,
                 "only_matching": s.only_matching,
+                "only_verified": s.only_verified,
                 "max_new_per_day": s.max_new_per_day,
                 "notify": s.notify,
                 "digest_sent_at": _iso(s.digest_sent_at),

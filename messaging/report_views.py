@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from moderation.forms import ReportForm
+from moderation.forms import MemberReportForm
 from moderation.services import AlreadyReported, ReportRefused, report_content
 from profiles.services import block_member
 
@@ -29,7 +29,7 @@ CONVERSATION_REPORT_MESSAGES = 20
 THANKS = gettext_lazy("Thank you. A moderator will look at it.")
 
 
-class ReportMessagesForm(ReportForm):
+class ReportMessagesForm(MemberReportForm):
     block = forms.BooleanField(label=gettext_lazy("Also block this member"), required=False)
 
 
@@ -110,6 +110,7 @@ def _report(request, *, conversation, other, items, template, context):
                 reason=form.cleaned_data["reason"],
                 explanation=form.cleaned_data["explanation"],
                 reported_member=other,
+                good_faith=form.cleaned_data["good_faith"],
             )
         except AlreadyReported as already:
             messages.info(request, already.message)

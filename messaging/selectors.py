@@ -32,11 +32,12 @@ def visible_to(member_id, *, outer: bool = False) -> Q:
 
 
 def main_photo_prefetch(path: str) -> Prefetch:
-    """The main approved photo; premium photos are never a main photo (R2.4)."""
+    """The main approved photo; premium photos are never a main photo (R2.4), and a photo
+    hidden pending review of a report is not shown (issue 11)."""
     return Prefetch(
         path,
         queryset=Photo.objects.filter(
-            is_main=True, status=Photo.Status.APPROVED, is_premium=False
+            is_main=True, status=Photo.Status.APPROVED, is_premium=False, hidden_at=None
         ).only("pk", "public_id", "member_id"),
         to_attr="main_photos",
     )
@@ -161,7 +162,11 @@ def read_up_to_by_other(side: Participant) -> int:
 def main_photo_of(member) -> Photo | None:
     return (
         Photo.objects.filter(
-            member=member, is_main=True, status=Photo.Status.APPROVED, is_premium=False
+            member=member,
+            is_main=True,
+            status=Photo.Status.APPROVED,
+            is_premium=False,
+            hidden_at=None,
         )
         .only("pk", "public_id", "member_id")
         .first()

@@ -15,13 +15,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
+from django.template.defaultfilters import date as date_format
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from members.services import has_confirmed_email
+from moderation import sanctions
 from payments.services import InsufficientCredits, spend_credits
 from profiles.models import Block, Profile
 from profiles.selectors import distance_between
+from profiles.verification import is_verified
 
 from .models import Conversation, Message, Participant, ReceivingSettings
 
@@ -120,7 +124,21 @@ def check_can_send(*, sender, receiver, conversation: Conversation | None = None
             "sender_restricted",
             _("While your account is restricted or closed you cannot send messages."),
         )
-    if not receiver.is_findable:
+    # Moderation (issue 11): a restricted, suspended or hidden account sends nothing.
+    restricted, until, receiver_hidden = sanctions.sending_restrictions(
+        sender=sender, receiver=receiver
+    )
+    if restricted:
+        raise SendRefused(
+            "sender_restricted",
+            _("Your account is restricted until %(date)s: you cannot send messages.")
+            % {"date": date_format(timezone.localtime(until), "j F Y, H:i")}
+            if until is not None
+            else _("Your account is restricted: you cannot send messages."),
+        )
+    # Fair play (issue 11): only a person who confirmed their e-mail address can be written to;
+    # a member moderation restricted or hid receives nothing, like a closed one.
+    if not receiver.is_findable or not has_confirmed_email(receiver) or receiver_hidden:
         raise SendRefused("unavailable", _("This member cannot receive messages at the moment."))
     if is_blocked_between(sender, receiver):
         raise SendRefused("blocked", _("You can no longer write to this member."))
@@ -142,6 +160,15 @@ def check_can_send(*, sender, receiver, conversation: Conversation | None = None
             _(
                 "%(name)s only accepts new conversations from members who fit their search "
                 "preferences, and you do not."
+            )
+            % {"name": name},
+        )
+    if wishes.only_verified and not is_verified(sender):
+        raise SendRefused(
+            "not_verified",
+            _(
+                "%(name)s only accepts new conversations from verified members. You can get "
+                "the verified badge under My profile, Verification."
             )
             % {"name": name},
         )
@@ -412,7 +439,7 @@ def delete_conversation_for_me(*, member, conversation: Conversation) -> None:
 
 
 def update_receiving_settings(*, member, **fields) -> ReceivingSettings:
-    allowed = {"accepts_messages", "only_matching", "max_new_per_day", "notify"}
+    allowed = {"accepts_messages", "only_matching", "only_verified", "max_new_per_day", "notify"}
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown settings: {sorted(unknown)}")

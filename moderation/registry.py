@@ -13,10 +13,21 @@ privacy: moderation never imports them; they register here, from a module called
 
 Contract for the callables (called inside the moderation service's transaction):
 - `describe(obj)` returns a `Described`; it only reads.
-- `remove(obj)` removes the content for good; idempotent.
+- `remove(obj)` takes the content down (nobody but moderators sees it any more); idempotent.
+- `restore(obj)` (optional) undoes `remove` when a decision is reversed on appeal (a photo is
+  visible again); content whose removal cannot be undone (a message's text is wiped) registers
+  without it, and the appeal page says so.
 - `release(obj)` delivers content the site held back (a no-op for content that was not held);
   idempotent. Content that is never held registers without it.
+- `hide(obj)` / `unhide(obj)` (optional): hide the item pending review of an urgent case, and
+  show it again when the case is dismissed. Without them, urgent cases hide the whole account.
 - `author(obj)` returns the id of the member whose content it is.
+- `kind` is a short stable slug ("message", "photo", "profile", "profile_text") used in URLs,
+  filters and the Transparency Database's content type (`tdb_content_type`, e.g.
+  "CONTENT_TYPE_TEXT" or "CONTENT_TYPE_IMAGE").
+- `public_url(obj)` (optional) is the path where the item is seen on the site, and
+  `resolve_url(path)` (optional) turns such a path back into the item, so a visitor's notice
+  can name it by link.
 """
 
 from collections.abc import Callable
@@ -38,6 +49,9 @@ class Described:
     status: str
     status_label: str
     held: bool = False
+    # A picture to show the moderator (a photo): a path that only staff with the right to
+    # review may open. Empty for text.
+    image_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,13 @@ class ContentEntry:
     release: Callable[[models.Model], object] | None
     author: Callable[[models.Model], int | None]
     queryset: Callable[[], models.QuerySet] | None
+    kind: str = ""
+    tdb_content_type: str = "CONTENT_TYPE_TEXT"
+    restore: Callable[[models.Model], object] | None = None
+    hide: Callable[[models.Model], object] | None = None
+    unhide: Callable[[models.Model], object] | None = None
+    public_url: Callable[[models.Model], str] | None = None
+    resolve_url: Callable[[str], models.Model | None] | None = None
 
     @property
     def label(self) -> str:
@@ -75,6 +96,13 @@ def register_content(
     author,
     release=None,
     queryset=None,
+    kind: str = "",
+    tdb_content_type: str = "CONTENT_TYPE_TEXT",
+    restore=None,
+    hide=None,
+    unhide=None,
+    public_url=None,
+    resolve_url=None,
 ) -> ContentEntry:
     """Makes `model` reportable. `queryset` (optional) returns the base queryset to load items
     with (for `select_related`), so a case with many items costs one query per kind."""
@@ -83,15 +111,29 @@ def register_content(
     for name, value in (("describe", describe), ("remove", remove), ("author", author)):
         if not callable(value):
             raise TypeError(f"{model.__name__} needs a callable {name}")
-    if release is not None and not callable(release):
-        raise TypeError(f"{model.__name__}: release must be callable")
+    optional = {
+        "release": release,
+        "restore": restore,
+        "hide": hide,
+        "unhide": unhide,
+        "public_url": public_url,
+        "resolve_url": resolve_url,
+    }
+    for name, value in optional.items():
+        if value is not None and not callable(value):
+            raise TypeError(f"{model.__name__}: {name} must be callable")
+    kind = kind or model._meta.model_name
+    if any(other.kind == kind for other in _entries.values()):
+        raise ValueError(f"moderation kind {kind!r} is registered twice")
     entry = ContentEntry(
         model=model,
         describe=describe,
         remove=remove,
-        release=release,
         author=author,
         queryset=queryset,
+        kind=kind,
+        tdb_content_type=tdb_content_type,
+        **optional,
     )
     _entries[model] = entry
     return entry
@@ -116,6 +158,23 @@ def entry_for(model_or_obj) -> ContentEntry:
         return _entries[model]
     except KeyError:
         raise NotRegistered(f"{model.__name__} is not registered with moderation") from None
+
+
+def entry_for_kind(kind: str) -> ContentEntry:
+    for entry in _entries.values():
+        if entry.kind == kind:
+            return entry
+    raise NotRegistered(f"no moderated content of kind {kind!r}")
+
+
+def resolve_url(path: str):
+    """The item a site path (a link a visitor pasted) shows, or None."""
+    for entry in _entries.values():
+        if entry.resolve_url is not None:
+            obj = entry.resolve_url(path)
+            if obj is not None:
+                return obj
+    return None
 
 
 def entry_for_content_type(content_type: ContentType) -> ContentEntry:

@@ -1,16 +1,18 @@
 """Finance works here: packs, orders, the ledger. Orders and the ledger are read-only except the
 refund action and a credit adjustment with a mandatory reason, both for the Finance role only
-(moderators and helpdesk hold no payments permission at all)."""
+(moderators and helpdesk hold no payments permission at all). Members' spending limits are
+read-only for everyone: only the member sets their own limit."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import CreditPack, LedgerEntry, Order, Wallet
+from .models import CreditPack, LedgerEntry, Order, SpendingLimit, Wallet
 
 
 class ReadOnlyMixin:
@@ -146,3 +148,42 @@ class WalletAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "action_name": "adjust",
         }
         return TemplateResponse(request, "admin/payments/wallet/adjust.html", context)
+
+
+@admin.register(SpendingLimit)
+class SpendingLimitAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Read-only, also for superusers: a limit is the member's own choice (issue 11), and its
+    rules (a raise waits 24 hours) must not be bypassed by staff."""
+
+    list_display = (
+        "member",
+        "limit_in_force",
+        "pending_change",
+        "pending_effective_at",
+        "updated_at",
+    )
+    list_filter = ("pending_removal",)
+    search_fields = ("member__username",)
+    list_select_related = ("member",)
+    fields = (
+        "member",
+        "limit_in_force",
+        "monthly_limit_cents",
+        "pending_change",
+        "pending_effective_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("limit in force"))
+    def limit_in_force(self, obj):
+        cents = obj.limit_in_force_cents(timezone.now())
+        return _("no limit") if cents is None else f"€ {cents // 100}"
+
+    @admin.display(description=_("pending change"))
+    def pending_change(self, obj):
+        if not obj.change_pending_at(timezone.now()):
+            return "-"
+        if obj.pending_removal:
+            return _("removal")
+        return f"€ {obj.pending_limit_cents // 100}"

@@ -39,18 +39,27 @@ def start_checkout(
     """Creates an order for `pack` and its Mollie payment; returns the order and the checkout
     URL to send the member to. `build_url(path)` makes an absolute URL (the redirect and webhook
     URLs Mollie needs). When Mollie cannot be reached the order is marked failed, nothing is
-    charged, and `mollie.MollieUnavailable` is raised for the caller to explain."""
+    charged, and `mollie.MollieUnavailable` is raised for the caller to explain. When the pack
+    would take the member over their monthly spending limit, `services.SpendingLimitReached`
+    is raised before anything is created."""
     if method not in PaymentMethod.values:
         raise ValueError("unknown payment method")
     if not pack.active:
         raise ValueError("this pack is not on sale")
-    order = Order.objects.create(
-        member=member,
-        pack=pack,
-        credits=pack.credits,
-        amount_cents=pack.price_cents,
-        method=method,
-    )
+    # The member's monthly spending limit (issue 11): checked and the order created under the
+    # lock on their wallet, so of two checkouts started at once the second counts the first
+    # (an open order counts until it fails, is cancelled or expires).
+    # Raises services.SpendingLimitReached, with nothing created and nothing sent to Mollie.
+    with transaction.atomic():
+        services.lock_wallet(member=member)
+        services.check_spending_limit(member=member, amount_cents=pack.price_cents)
+        order = Order.objects.create(
+            member=member,
+            pack=pack,
+            credits=pack.credits,
+            amount_cents=pack.price_cents,
+            method=method,
+        )
     # The call to Mollie runs outside any transaction: no row stays locked while we wait.
     try:
         payment_id, checkout_url = mollie.create_payment(

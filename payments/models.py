@@ -8,6 +8,8 @@ bank numbers or account-holder names.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -183,3 +185,82 @@ class StandInPayment(models.Model):
 
     def __str__(self):
         return self.id
+
+
+class SpendingLimit(models.Model):
+    """A member's own limit on what they spend on credits in a calendar month (Amsterdam time),
+    in whole euros, enforced at checkout (issue 11, fair play).
+
+    Setting a limit, or lowering it, is in force at once. Raising or removing it waits
+    `payments.services.LIMIT_RAISE_DELAY` (24 hours): the change is kept as pending, with the
+    moment it takes effect. Which limit is in force is computed from these stored values by
+    one function (`limit_in_force_cents`), so it is right at any moment without a sweep."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="spending_limit",
+    )
+    # Null: no limit.
+    monthly_limit_cents = models.PositiveIntegerField(
+        _("monthly limit (euro cents)"), null=True, blank=True
+    )
+    pending_limit_cents = models.PositiveIntegerField(
+        _("pending higher limit (euro cents)"), null=True, blank=True
+    )
+    pending_removal = models.BooleanField(_("removal pending"), default=False)
+    pending_effective_at = models.DateTimeField(
+        _("pending change takes effect at"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("spending limit")
+        verbose_name_plural = _("spending limits")
+        constraints = [
+            # A pending change is either a higher limit or a removal, always with its moment.
+            models.CheckConstraint(
+                condition=Q(
+                    pending_effective_at__isnull=True,
+                    pending_limit_cents__isnull=True,
+                    pending_removal=False,
+                )
+                | Q(
+                    pending_effective_at__isnull=False,
+                    pending_limit_cents__isnull=False,
+                    pending_removal=False,
+                )
+                | Q(
+                    pending_effective_at__isnull=False,
+                    pending_limit_cents__isnull=True,
+                    pending_removal=True,
+                ),
+                name="spending_limit_pending_change_complete",
+            ),
+            # Whole euros.
+            models.CheckConstraint(
+                condition=Q(monthly_limit_cents__isnull=True)
+                | Exact(Mod("monthly_limit_cents", 100), 0),
+                name="spending_limit_whole_euros",
+            ),
+            models.CheckConstraint(
+                condition=Q(pending_limit_cents__isnull=True)
+                | Exact(Mod("pending_limit_cents", 100), 0),
+                name="spending_limit_pending_whole_euros",
+            ),
+        ]
+
+    def __str__(self):
+        return f"spending limit of member {self.member_id}"
+
+    def limit_in_force_cents(self, now) -> int | None:
+        """THE limit in force at `now`, in cents (None: no limit): a pending change counts
+        from the exact moment it takes effect."""
+        if self.pending_effective_at is not None and now >= self.pending_effective_at:
+            return None if self.pending_removal else self.pending_limit_cents
+        return self.monthly_limit_cents
+
+    def change_pending_at(self, now) -> bool:
+        """True while a higher limit or a removal waits to take effect."""
+        return self.pending_effective_at is not None and now < self.pending_effective_at

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
-from .models import LedgerEntry, Order, StandInPayment, Wallet
+from .models import LedgerEntry, Order, SpendingLimit, StandInPayment, Wallet
 
 
 @register(Order, category=Category.NECESSARY, purpose="purchases", basis=Basis.LEGAL_OBLIGATION)
@@ -61,6 +61,32 @@ class WalletData:
 
     def erase(self, member):
         Wallet.objects.filter(member=member).delete()
+
+
+@register(SpendingLimit, category=Category.VOLUNTARY, purpose="credits", basis=Basis.CONTRACT)
+class SpendingLimitData:
+    """The member's own monthly spending limit and a change waiting to take effect."""
+
+    def export(self, member):
+        now = timezone.now()
+        rows = []
+        for limit in SpendingLimit.objects.filter(member=member):
+            pending = limit.change_pending_at(now)
+            rows.append(
+                {
+                    "limit_cents": limit.limit_in_force_cents(now),
+                    "pending_limit_cents": limit.pending_limit_cents if pending else None,
+                    "pending_removal": limit.pending_removal if pending else False,
+                    "pending_effective_at": (
+                        limit.pending_effective_at.isoformat() if pending else None
+                    ),
+                    "updated_at": limit.updated_at.isoformat(),
+                }
+            )
+        return rows
+
+    def erase(self, member):
+        SpendingLimit.objects.filter(member=member).delete()
 
 
 register_no_personal_data(

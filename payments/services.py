@@ -6,14 +6,16 @@ twice and the balance always equals the sum of the ledger.
 """
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from .models import LedgerEntry, Order, Wallet
+from .models import LedgerEntry, Order, SpendingLimit, Wallet
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,14 @@ def get_balance(*, member) -> int:
 def _locked_wallet(member) -> Wallet:
     Wallet.objects.get_or_create(member=member)
     return Wallet.objects.select_for_update().get(member=member)
+
+
+def lock_wallet(*, member) -> Wallet:
+    """Locks the member's wallet row until the caller's transaction ends: what serialises a
+    member's checkouts, so two started at once cannot both pass the spending limit."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_wallet needs a transaction")
+    return _locked_wallet(member)
 
 
 def _record(*, wallet: Wallet, **entry) -> LedgerEntry:
@@ -171,3 +181,203 @@ def verify_balances() -> list[int]:
     ]
     wrong += [m for m in sums if not Wallet.objects.filter(member_id=m).exists()]
     return sorted(set(wrong))
+
+
+# --- What a member spends, and their own monthly spending limit (issue 11, fair play) ----------
+#
+# Weeks start on Monday 00:00 and months on the 1st at 00:00, both in the site's time zone
+# (Europe/Amsterdam, settings.TIME_ZONE), whatever the time zone a page is shown in.
+
+# Raising or removing a limit waits this long; setting or lowering one is in force at once.
+LIMIT_RAISE_DELAY = timedelta(hours=24)
+# The highest limit the form accepts (a member who wants more removes the limit).
+LIMIT_MAX_EUROS = 100_000
+
+
+class SpendingLimitReached(Exception):
+    """Starting this purchase would go over the member's monthly spending limit."""
+
+    def __init__(self, *, limit_cents: int, counted_cents: int, amount_cents: int, limit):
+        super().__init__("monthly spending limit reached")
+        self.limit_cents = limit_cents
+        self.counted_cents = counted_cents
+        self.amount_cents = amount_cents
+        self.left_cents = max(limit_cents - counted_cents, 0)
+        self.spending_limit = limit  # the SpendingLimit row, for a pending change
+
+
+def _local_midnight(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 (Amsterdam) of the week `now` is in."""
+    today = timezone.localtime(now, timezone.get_default_timezone()).date()
+    return _local_midnight(today - timedelta(days=today.weekday()))
+
+
+def month_start(now: datetime) -> datetime:
+    """The 1st, 00:00 (Amsterdam) of the month `now` is in."""
+    today = timezone.localtime(now, timezone.get_default_timezone()).date()
+    return _local_midnight(today.replace(day=1))
+
+
+def next_month_start(now: datetime) -> datetime:
+    today = timezone.localtime(now, timezone.get_default_timezone()).date()
+    first = today.replace(day=1)
+    return _local_midnight((first + timedelta(days=32)).replace(day=1))
+
+
+@dataclass(frozen=True)
+class CreditsSpent:
+    week: int
+    month: int
+
+
+def credits_spent(*, member, now: datetime | None = None) -> CreditsSpent:
+    """Credits the member spent (messages and whatever else costs credits) since Monday and
+    since the 1st, in one query over the ledger's spend entries. Not counted as spending:
+    purchases, credits taken back after a refund or chargeback (that undoes a purchase, not
+    spending) and corrections by staff (kind "adjustment"; a goodwill gift is not a spend
+    undone). The member sees all of them in the list of changes."""
+    now = now or timezone.now()
+    week, month = week_start(now), month_start(now)
+    # Spend entries are negative.
+    spent = ExpressionWrapper(Value(0) - F("credits"), output_field=IntegerField())
+    totals = LedgerEntry.objects.filter(
+        member=member,
+        kind=LedgerEntry.Kind.SPEND,
+        created_at__gte=min(week, month),
+        created_at__lte=now,
+    ).aggregate(
+        week=Sum(spent, filter=Q(created_at__gte=week)),
+        month=Sum(spent, filter=Q(created_at__gte=month)),
+    )
+    return CreditsSpent(week=totals["week"] or 0, month=totals["month"] or 0)
+
+
+def counted_purchases_cents(*, member, now: datetime | None = None) -> int:
+    """The euro cents that count against the member's limit this month, in one query: every
+    order started this calendar month that is paid (less what was refunded or charged back:
+    only money that went back to the member frees the limit again) or still open (a payment
+    under way may still be paid; failed, cancelled and expired orders cost nothing).
+
+    An order counts in the month it was started, also when it is paid after midnight on the
+    1st: so each month's orders never add up to more than the limit."""
+    now = now or timezone.now()
+    total = Order.objects.filter(
+        member=member,
+        created_at__gte=month_start(now),
+        status__in=[Order.Status.PAID, Order.Status.OPEN],
+    ).aggregate(
+        cents=Sum(
+            Case(
+                When(
+                    status=Order.Status.PAID,
+                    then=Greatest(
+                        F("amount_cents") - F("refunded_cents") - F("charged_back_cents"),
+                        Value(0),
+                        output_field=IntegerField(),
+                    ),
+                ),
+                default=F("amount_cents"),
+                output_field=IntegerField(),
+            )
+        )
+    )["cents"]
+    return total or 0
+
+
+def get_spending_limit(*, member) -> SpendingLimit | None:
+    return SpendingLimit.objects.filter(member=member).first()
+
+
+def monthly_limit_cents(*, member, now: datetime | None = None) -> int | None:
+    """The limit in force for the member at `now` (None: no limit)."""
+    limit = get_spending_limit(member=member)
+    return limit.limit_in_force_cents(now or timezone.now()) if limit else None
+
+
+def check_spending_limit(*, member, amount_cents: int, now: datetime | None = None) -> None:
+    """Raises SpendingLimitReached when a purchase of `amount_cents` would take what counts
+    this month over the member's limit. Call it under `lock_wallet`, and create the order in
+    the same transaction, so a checkout started at the same moment counts this one."""
+    now = now or timezone.now()
+    limit = get_spending_limit(member=member)
+    limit_cents = limit.limit_in_force_cents(now) if limit else None
+    if limit_cents is None:
+        return
+    counted = counted_purchases_cents(member=member, now=now)
+    if counted + amount_cents > limit_cents:
+        logger.info("checkout.limit_reached member=%s", member.pk)
+        raise SpendingLimitReached(
+            limit_cents=limit_cents, counted_cents=counted, amount_cents=amount_cents, limit=limit
+        )
+
+
+def _fold_in_due_change(limit: SpendingLimit, now: datetime) -> None:
+    """A pending change whose moment has come becomes the stored limit (on a locked row)."""
+    if limit.pending_effective_at is not None and now >= limit.pending_effective_at:
+        limit.monthly_limit_cents = limit.limit_in_force_cents(now)
+        _clear_pending(limit)
+
+
+def _clear_pending(limit: SpendingLimit) -> None:
+    limit.pending_limit_cents = None
+    limit.pending_removal = False
+    limit.pending_effective_at = None
+
+
+def set_spending_limit(
+    *, member, limit_euros: int | None, now: datetime | None = None
+) -> SpendingLimit:
+    """Sets the member's monthly limit to `limit_euros` whole euros, or removes it (None).
+
+    A first limit, a lower one or the same one is in force at once (and drops a pending raise).
+    A higher limit or a removal waits LIMIT_RAISE_DELAY: it is stored as pending with the
+    moment it takes effect. Asking again for the same or a smaller pending change keeps that
+    moment; asking for more than what is pending starts a new wait."""
+    if limit_euros is not None and not 0 <= limit_euros <= LIMIT_MAX_EUROS:
+        raise ValueError("limit out of range")
+    now = now or timezone.now()
+    new = None if limit_euros is None else limit_euros * 100
+    with transaction.atomic():
+        limit, _ = SpendingLimit.objects.select_for_update().get_or_create(member=member)
+        _fold_in_due_change(limit, now)
+        current = limit.monthly_limit_cents
+        if new is not None and (current is None or new <= current):
+            limit.monthly_limit_cents = new
+            _clear_pending(limit)
+            change = "in_force"
+        elif new is None and current is None:
+            _clear_pending(limit)
+            change = "none"
+        else:
+            pending_before = None if limit.pending_removal else limit.pending_limit_cents
+            had_pending = limit.pending_effective_at is not None
+            # Removal is the largest change there is: it never keeps a raise's moment.
+            keeps_moment = had_pending and (
+                limit.pending_removal or (new is not None and new <= pending_before)
+            )
+            if not keeps_moment:
+                limit.pending_effective_at = now + LIMIT_RAISE_DELAY
+            limit.pending_limit_cents = new
+            limit.pending_removal = new is None
+            change = "pending"
+        limit.save()
+    logger.info("spending_limit.changed member=%s change=%s", member.pk, change)
+    return limit
+
+
+def cancel_pending_limit_change(*, member, now: datetime | None = None) -> bool:
+    """Cancels a higher limit or a removal that has not taken effect yet; the limit in force
+    stays. Returns False when there was nothing pending (or it had taken effect already)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        limit = SpendingLimit.objects.select_for_update().filter(member=member).first()
+        if limit is None or not limit.change_pending_at(now):
+            return False
+        _clear_pending(limit)
+        limit.save()
+    logger.info("spending_limit.pending_cancelled member=%s", member.pk)
+    return True

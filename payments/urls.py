@@ -12,4 +12,7 @@ urlpatterns = [
     path("webhook/", views.webhook, name="webhook"),
     path("standin/<str:payment_id>/", views.stand_in, name="stand_in"),
     path("history/", views.history, name="history"),
+    path("limit/", views.set_spending_limit, name="set_spending_limit"),
+    path("limit/remove/", views.remove_spending_limit, name="remove_spending_limit"),
+    path("limit/cancel/", views.cancel_spending_limit_change, name="cancel_spending_limit_change"),
 ]

@@ -1,5 +1,6 @@
 """Buying credits (R4.1): the packs, checkout, the return page, Mollie's webhook, the offline
-stand-in checkout and "my credits". Thin views over payments.checkout and payments.services."""
+stand-in checkout and "my credits" with what was spent and the member's own monthly spending
+limit (issue 11). Thin views over payments.checkout and payments.services."""
 
 import logging
 import re
@@ -10,6 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import checkout, mollie, services
-from .forms import CheckoutForm, StandInChoiceForm
+from .forms import CheckoutForm, SpendingLimitForm, StandInChoiceForm
 from .models import CreditPack, LedgerEntry, Order, PaymentMethod, StandInPayment
 from .signals import checkout_started
 
@@ -81,7 +85,38 @@ def _own_order(request, public_id: str) -> Order:
     return order
 
 
-def _packs_page(request, *, form=None, status=200):
+def _when(moment) -> str:
+    """A moment as shown to the member: date and time, Amsterdam time, in their language."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _limit_context(member, now, *, limit=None, counted=None) -> dict:
+    """What the pages show of the member's spending limit: the limit in force, what is left
+    of it this month, and a higher limit or a removal waiting to take effect."""
+    if limit is None:
+        limit = services.get_spending_limit(member=member)
+    limit_cents = limit.limit_in_force_cents(now) if limit else None
+    context = {"limit": None, "limit_pending": None}
+    if limit_cents is not None:
+        if counted is None:
+            counted = services.counted_purchases_cents(member=member, now=now)
+        context["limit"] = {
+            "cents": limit_cents,
+            "amount": euros(limit_cents),
+            "counted": euros(counted),
+            "left": euros(max(limit_cents - counted, 0)),
+            "next_month": services.next_month_start(now),
+        }
+    if limit is not None and limit.change_pending_at(now):
+        context["limit_pending"] = {
+            "removal": limit.pending_removal,
+            "amount": None if limit.pending_removal else euros(limit.pending_limit_cents),
+            "at": limit.pending_effective_at,
+        }
+    return context
+
+
+def _packs_page(request, *, form=None, status=200, limit_reached=None):
     packs = [
         {"pack": pack, "price": euros(pack.price_cents)}
         for pack in CreditPack.objects.filter(active=True)
@@ -91,6 +126,12 @@ def _packs_page(request, *, form=None, status=200):
         request,
         "payments/packs.html",
         {
+            **_limit_context(
+                request.user,
+                timezone.now(),
+                limit=limit_reached.spending_limit if limit_reached else None,
+            ),
+            "limit_reached": limit_reached,
             "balance": services.get_balance(member=request.user),
             "packs": packs,
             "methods": PaymentMethod.choices,
@@ -129,6 +170,9 @@ def start_checkout(request):
             method=form.cleaned_data["method"],
             build_url=request.build_absolute_uri,
         )
+    except services.SpendingLimitReached as refused:
+        # Nothing was created and nothing went to Mollie: the packs page says why.
+        return _packs_page(request, form=form, status=409, limit_reached=refused)
     except mollie.MollieUnavailable:
         messages.error(
             request,
@@ -223,23 +267,116 @@ def stand_in(request, payment_id):
     )
 
 
-@login_required
-@require_GET
-def history(request):
-    """My credits: the balance, the purchases and every change of credits."""
+def _history_page(request, *, limit_form=None, status=200):
+    member = request.user
+    now = timezone.now()
     orders = Paginator(
-        Order.objects.filter(member=request.user).select_related("pack"), PAGE_SIZE
+        Order.objects.filter(member=member).select_related("pack"), PAGE_SIZE
     ).get_page(request.GET.get("orders"))
-    entries = Paginator(LedgerEntry.objects.filter(member=request.user), PAGE_SIZE).get_page(
+    entries = Paginator(LedgerEntry.objects.filter(member=member), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    counted = services.counted_purchases_cents(member=member, now=now)
+    limit_context = _limit_context(member, now, counted=counted)
+    if limit_form is None:
+        current = limit_context["limit"]
+        limit_form = SpendingLimitForm(
+            initial={"limit": current["cents"] // 100} if current else None
+        )
     return render(
         request,
         "payments/history.html",
         {
-            "balance": services.get_balance(member=request.user),
+            "balance": services.get_balance(member=member),
             "orders": orders,
             "order_rows": [(o, euros(o.amount_cents)) for o in orders],
             "entries": entries,
+            "spent": services.credits_spent(member=member, now=now),
+            "spent_on_credits": euros(counted),
+            "limit_form": limit_form,
+            **limit_context,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def history(request):
+    """My credits: the balance, what was spent this week and month, the monthly spending
+    limit, the purchases and every change of credits."""
+    return _history_page(request)
+
+
+def _back_to_limit():
+    return redirect(reverse("payments:history") + "#spending-limit")
+
+
+def _announce_limit(request, limit) -> None:
+    now = timezone.now()
+    in_force = limit.limit_in_force_cents(now)
+    if limit.change_pending_at(now):
+        values = {
+            "when": _when(limit.pending_effective_at),
+            "current": euros(in_force),
+        }
+        if limit.pending_removal:
+            text = _(
+                "Your limit will be removed on %(when)s. Until then, your limit stays "
+                "%(current)s a month."
+            )
+        else:
+            values["limit"] = euros(limit.pending_limit_cents)
+            text = _(
+                "Your new limit of %(limit)s a month takes effect on %(when)s. Until then, "
+                "your limit stays %(current)s a month."
+            )
+        messages.success(request, text % values)
+    elif in_force is None:
+        messages.success(request, _("You have no spending limit."))
+    else:
+        messages.success(
+            request,
+            _("Your spending limit is now %(limit)s a month, from this moment on.")
+            % {"limit": euros(in_force)},
+        )
+
+
+@login_required
+@require_POST
+def set_spending_limit(request):
+    """Sets, lowers or raises the member's monthly limit (a raise waits 24 hours). A bad value
+    shows the page again with what was typed and why it is not accepted."""
+    form = SpendingLimitForm(request.POST)
+    if not form.is_valid():
+        return _history_page(request, limit_form=form, status=400)
+    limit = services.set_spending_limit(member=request.user, limit_euros=form.cleaned_data["limit"])
+    _announce_limit(request, limit)
+    return _back_to_limit()
+
+
+@login_required
+@require_POST
+def remove_spending_limit(request):
+    """Removes the limit after 24 hours (shown as a pending change until then)."""
+    limit = services.set_spending_limit(member=request.user, limit_euros=None)
+    _announce_limit(request, limit)
+    return _back_to_limit()
+
+
+@login_required
+@require_POST
+def cancel_spending_limit_change(request):
+    """Cancels a higher limit or a removal that has not taken effect yet."""
+    if services.cancel_pending_limit_change(member=request.user):
+        in_force = services.monthly_limit_cents(member=request.user)
+        messages.success(
+            request,
+            _("The change was cancelled. Your limit stays %(limit)s a month.")
+            % {"limit": euros(in_force)}
+            if in_force is not None
+            else _("The change was cancelled."),
+        )
+    else:
+        messages.info(request, _("No change of your limit was waiting to be cancelled."))
+    return _back_to_limit()

@@ -136,6 +136,10 @@ def _months(count: int) -> str:
     return ngettext("%(count)d month", "%(count)d months", count) % {"count": count}
 
 
+def _years(count: int) -> str:
+    return ngettext("%(count)d year", "%(count)d years", count) % {"count": count}
+
+
 def fill_retention(text) -> str:
     return str(text) % {
         "erasure": erasure_period(),
@@ -145,6 +149,8 @@ def fill_retention(text) -> str:
         "ip_period": _days(settings.ACTIVITY_FULL_IP_DAYS),
         "login_period": _months(settings.ACTIVITY_LOGIN_RETENTION_MONTHS),
         "visit_period": _days(settings.ACTIVITY_PAGE_VISIT_DAYS),
+        # Statements of reasons kept without the member (moderation.personal_data).
+        "statement_period": _years(getattr(settings, "MODERATION_STATEMENT_YEARS", 5)),
     }
 
 
@@ -322,16 +328,37 @@ PURPOSES = {
             "safety",
             _("Safety and moderation"),
             _(
-                "Reports you made, members you blocked, and decisions taken on reports about "
-                "your content, to keep the site safe and fair."
+                "Reports you made and how they turned out, your appeals, members you blocked, "
+                "decisions taken on reports about your content, restrictions of your account "
+                "and violations counted against it, to keep the site safe and fair."
             ),
             Basis.LEGITIMATE_INTEREST,
             _(
                 "As long as your account exists. When it is erased, the cases are kept "
-                "without any link to you."
+                "without any link to you and without what you wrote; restrictions and "
+                "violations counted against you are deleted."
             ),
             "profiles:blocks",
             _("See the members you blocked"),
+        ),
+        Purpose(
+            "moderation_decisions",
+            _("Decisions about your account or content"),
+            _(
+                "The statements of reasons for decisions our moderators took about your "
+                "account or what you posted: what was decided, on which ground, the facts, from "
+                "when until when, and how you can contest it. The Digital Services Act requires "
+                "us to give them, and to be able to account for them to the supervisor and in "
+                "court."
+            ),
+            Basis.LEGAL_OBLIGATION,
+            _(
+                "As long as your account exists. When it is erased, a statement is kept without "
+                "anything that links it to you (no account, name or language; the facts never "
+                "hold personal data) for %(statement_period)s after the decision, then deleted."
+            ),
+            "moderation:my_decisions",
+            _("See the decisions about you"),
         ),
         Purpose(
             "staff",
@@ -559,6 +586,14 @@ def _summarise_wallet(rows) -> str:
     return ngettext("%(count)d credit", "%(count)d credits", balance) % {"count": balance}
 
 
+def _summarise_spending_limit(rows) -> str:
+    cents = rows[0]["limit_cents"] if rows else None
+    if cents is None:
+        return str(_("No limit"))
+    euros = cents // 100
+    return ngettext("%(euros)d euro a month", "%(euros)d euros a month", euros) % {"euros": euros}
+
+
 def _summarise_receiving_settings(rows) -> str:
     if not rows:
         return str(_("The standard settings"))
@@ -642,6 +677,26 @@ HOLDINGS = {
         change_url="profiles:photos",
         change_label=_("Manage your photos"),
     ),
+    "profiles.verificationrequest": Holding(
+        _(
+            "Your requests for the verified badge: the gesture we asked for, the outcome and "
+            "when. Your selfie is kept only until a moderator has decided."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d request", "%(count)d requests", "count"),
+        change_url="profiles:verification",
+        change_label=_("See your verification"),
+    ),
+    "profiles.profiletextrevision": Holding(
+        _(
+            "Texts about yourself that are not on your profile: waiting for review, not "
+            "accepted, replaced by a newer one, or taken down by a moderator."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d text", "%(count)d texts", "count"),
+        change_url="profiles:edit",
+        change_label=_("Edit your profile"),
+    ),
     "profiles.favourite": Holding(
         _("The members you marked as favourites."),
         counted_by=("member",),
@@ -694,6 +749,12 @@ HOLDINGS = {
         _("Your credit balance."),
         summary=_summarise_wallet,
     ),
+    "payments.spendinglimit": Holding(
+        _("Your monthly spending limit, and a change of it waiting to take effect."),
+        summary=_summarise_spending_limit,
+        change_url="payments:history",
+        change_label=_("Change your spending limit"),
+    ),
     "moderation.notice": Holding(
         _("The reports you made about others' content."),
         counted_by=("reporter",),
@@ -707,6 +768,56 @@ HOLDINGS = {
         unit=ngettext_lazy("%(count)d decision", "%(count)d decisions", "count"),
         change_url="privacy:dpo",
         change_label=_("Ask the data protection officer"),
+    ),
+    "moderation.statement": Holding(
+        _(
+            "The statements of reasons for decisions about your account or content: the "
+            "decision, its ground, the facts and the dates (never who reported it)."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d statement", "%(count)d statements", "count"),
+        change_url="moderation:my_decisions",
+        change_label=_("See the decisions about you"),
+    ),
+    "moderation.sanction": Holding(
+        _("Restrictions and suspensions of your account: which, from when and until when."),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d restriction", "%(count)d restrictions", "count"),
+        change_url="moderation:my_decisions",
+        change_label=_("See the decisions about you"),
+    ),
+    "moderation.strike": Holding(
+        _(
+            "Violations counted against your account: repeated ones lead to a warning or a "
+            "suspension."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d violation", "%(count)d violations", "count"),
+    ),
+    "moderation.reporterstanding": Holding(
+        _(
+            "How your reports turned out (founded or not), and whether your reports are "
+            "handled last because many were unfounded."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d record", "%(count)d records", "count"),
+    ),
+    "moderation.appeal": Holding(
+        _("Your appeals against decisions: what you wrote, the outcome and our reasons."),
+        counted_by=("appellant",),
+        unit=ngettext_lazy("%(count)d appeal", "%(count)d appeals", "count"),
+        change_url="moderation:my_decisions",
+        change_label=_("See the decisions about you"),
+    ),
+    "moderation.casenote": Holding(
+        _("Staff only: the private notes you wrote on cases."),
+        counted_by=("author",),
+        unit=ngettext_lazy("%(count)d note", "%(count)d notes", "count"),
+    ),
+    "moderation.moderationaction": Holding(
+        _("Staff only: your entries in the moderation audit log."),
+        counted_by=("staff",),
+        unit=ngettext_lazy("%(count)d entry", "%(count)d entries", "count"),
     ),
     "moderation.reportdecision": Holding(
         _("Staff only: decisions you took on reports."),

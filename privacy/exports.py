@@ -172,6 +172,9 @@ EXPORT_DOCS = {
             "interests": _("Your hobbies and interests."),
             "free_tags": _("Interests you typed in yourself."),
             "hidden_from_search": _("Whether you hid your profile from search."),
+            "verified_at": _(
+                "When a moderator gave you the “verified” badge (empty: not verified)."
+            ),
             "sexual_preferences": _(
                 "Your sexual preferences (special-category data, kept only with your consent)."
             ),
@@ -186,6 +189,38 @@ EXPORT_DOCS = {
             "position": _("Its place in the order of your photos."),
             "uploaded_at": _("When you uploaded it."),
             "file": _("The photo file in this export."),
+        },
+    },
+    "profiles.verificationrequest": {
+        "title": _("Your requests for the verified badge"),
+        "fields": {
+            "id": _("The request's reference."),
+            "gesture": _("The gesture we asked you to make in your selfie."),
+            "status": _("Whether the request is waiting for review, granted or refused."),
+            "refusal_reason": _("Why it was refused (empty when it was not)."),
+            "requested_at": _("When you sent the selfie."),
+            "decided_at": _("When a moderator decided."),
+            "selfie": _(
+                "Your selfie in this export while it waits for review; it is deleted as soon "
+                "as a moderator has decided (then empty)."
+            ),
+        },
+    },
+    "profiles.profiletextrevision": {
+        "title": _("Profile texts not on your profile"),
+        "fields": {
+            "description": _("What you wrote about yourself in that version."),
+            "free_tags": _("The own tags of that version."),
+            "status": _(
+                "Waiting for review, approved, not accepted, replaced by a newer text, or taken "
+                "down by a moderator."
+            ),
+            "checks": _(
+                "Which of the site's checks the text matched (phone number, e-mail address, web "
+                "address, payment terms or a blocked word)."
+            ),
+            "written_at": _("When you wrote it."),
+            "decided_at": _("When a moderator decided, or you replaced it."),
         },
     },
     "profiles.favourite": {
@@ -242,6 +277,9 @@ EXPORT_DOCS = {
         "fields": {
             "accepts_messages": _("Whether you receive messages."),
             "only_matching": _("Whether only members who match your wishes may write to you."),
+            "only_verified": _(
+                "Whether only members with the “verified” badge may start a conversation with you."
+            ),
             "max_new_per_day": _("How many new conversations a day you accept (empty: no limit)."),
             "notify": _("How you hear about new messages."),
             "digest_sent_at": _("When we last sent you a daily summary."),
@@ -251,11 +289,96 @@ EXPORT_DOCS = {
     "moderation.notice": {
         "title": _("Your reports"),
         "fields": {
-            "reference": _("The report's reference."),
-            "reason": _("The reason you gave."),
+            "reference": _("The report's reference (the one in your receipt)."),
+            "reason": _("The category you chose."),
             "explanation": _("What you wrote with the report."),
+            "good_faith": _("Whether you declared that you reported in good faith."),
             "reported_at": _("When you made the report."),
-            "status": _("Where the report stands."),
+            "status": _("Where the report stands: open, dismissed or actioned."),
+            "outcome": _("What was decided (empty while it is open)."),
+            "outcome_sent_at": _("When we told you the outcome."),
+        },
+    },
+    "moderation.statement": {
+        "title": _("Statements of reasons about you"),
+        "fields": {
+            "reference": _("The statement's reference."),
+            "decision": _("What was decided."),
+            "category": _("The category of the problem."),
+            "ground": _("Whether the content was found illegal or against the terms of use."),
+            "law": _("The law it breaks (for illegal content)."),
+            "terms_clause": _("The rule of the terms of use it breaks."),
+            "ground_explanation": _("Why it is illegal or against the terms."),
+            "facts": _("The facts the decision rests on."),
+            "source": _("Whether it followed a report or the site's own initiative."),
+            "automated_detection": _("Whether automatic checks found it."),
+            "automated_decision": _("Whether the decision was taken automatically."),
+            "applies_from": _("When the decision took effect."),
+            "applies_until": _("When it ends (empty: no end date)."),
+            "reversed_at": _("When it was reversed on appeal (empty: not reversed)."),
+            "mailed_at": _("When we e-mailed you the statement."),
+        },
+    },
+    "moderation.sanction": {
+        "title": _("Restrictions of your account"),
+        "fields": {
+            "kind": _(
+                "Restricted (no messaging, hidden from search), suspended, or hidden "
+                "pending review."
+            ),
+            "from": _("When it started."),
+            "until": _("When it ends by itself (empty: no end date)."),
+            "ended_at": _("When it ended."),
+        },
+    },
+    "moderation.strike": {
+        "title": _("Violations counted against your account"),
+        "fields": {
+            "decision": _("The decision that counted."),
+            "counted_at": _("When it was counted."),
+            "removed_at": _("When it was removed, after a successful appeal."),
+        },
+    },
+    "moderation.reporterstanding": {
+        "title": _("How your reports turned out"),
+        "fields": {
+            "founded": _("How many of your reports led to action."),
+            "unfounded": _("How many were dismissed."),
+            "handled_last_since": _(
+                "Since when your reports are handled last because many were unfounded (empty: "
+                "they are not)."
+            ),
+        },
+    },
+    "moderation.appeal": {
+        "title": _("Your appeals"),
+        "fields": {
+            "reference": _("The appeal's reference."),
+            "decision": _("The decision you appealed."),
+            "statement": _("The statement of reasons you appealed (empty for a report of yours)."),
+            "appealed_as": _("Whether you appealed as the member concerned or as the reporter."),
+            "explanation": _("What you wrote with the appeal."),
+            "appealed_at": _("When you appealed."),
+            "outcome": _("Upheld or reversed (empty while it is open)."),
+            "reasons": _("Our reasons for the outcome."),
+            "decided_at": _("When it was decided."),
+        },
+    },
+    "moderation.casenote": {
+        "title": _("Your notes as a moderator"),
+        "fields": {
+            "case": _("The case's reference."),
+            "written_at": _("When you wrote the note."),
+            "note": _("The note."),
+        },
+    },
+    "moderation.moderationaction": {
+        "title": _("Your entries in the moderation audit log"),
+        "fields": {
+            "action": _("What you did."),
+            "case": _("The case's reference."),
+            "statement": _("The statement of reasons' reference, if any."),
+            "when": _("When you did it."),
         },
     },
     "moderation.report": {
@@ -320,6 +443,18 @@ EXPORT_DOCS = {
     "payments.wallet": {
         "title": _("Credit balance"),
         "fields": {"balance": _("The credits you have.")},
+    },
+    "payments.spendinglimit": {
+        "title": _("Monthly spending limit"),
+        "fields": {
+            "limit_cents": _("Your limit in force, in euro cents a month (empty: no limit)."),
+            "pending_limit_cents": _(
+                "A higher limit waiting to take effect, in euro cents (empty: none)."
+            ),
+            "pending_removal": _("Whether the removal of your limit is waiting to take effect."),
+            "pending_effective_at": _("When the waiting change takes effect."),
+            "updated_at": _("When you last changed your limit."),
+        },
     },
     "privacy.consentrecord": {
         "title": _("Consents"),

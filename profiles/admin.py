@@ -1,38 +1,25 @@
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import Case, IntegerField, Value, When
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from moderation.reasons import PhotoRejectionReason
 
-from . import photos as photo_services
 from .models import Interest, Photo, Place
-
-REVIEW_PERMISSION = "profiles.review_photo"
-
-
-class RejectPhotosForm(forms.Form):
-    reason = forms.ChoiceField(
-        label=_("Reason"),
-        choices=[("", "---------"), *PhotoRejectionReason.choices],
-        help_text=_("The member receives this reason by mail, in their own language."),
-    )
 
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    """The review queue (R10.1): pending photos first, oldest first. Moderators approve or reject
-    with a reason; photos come from members, so there is no adding and no editing of files."""
+    """Photos, to look up (R10.1): pending first, oldest first. Decisions on photos are taken
+    in the moderation queue, where new photos wait as cases (profiles.moderated_content);
+    this list only shows them. Photos come from members: no adding, editing or deleting."""
 
     list_display = (
         "thumbnail_preview",
         "member_username",
         "status",
+        "hidden",
         "is_main",
         "created_at",
         "reason_label",
@@ -47,6 +34,7 @@ class PhotoAdmin(admin.ModelAdmin):
         "full_preview",
         "member_username",
         "status",
+        "hidden_at",
         "reason_label",
         "is_main",
         "width",
@@ -56,7 +44,7 @@ class PhotoAdmin(admin.ModelAdmin):
         "reviewed_by",
     )
     readonly_fields = fields
-    actions = ["approve_selected", "reject_selected"]
+    actions = None
 
     def get_ordering(self, request):
         pending_first = Case(
@@ -73,11 +61,8 @@ class PhotoAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        # Members delete their own photos (files included); staff reject.
+        # Members delete their own photos (files included); moderators reject in the queue.
         return False
-
-    def has_review_permission(self, request):
-        return request.user.has_perm(REVIEW_PERMISSION)
 
     @admin.display(description=_("photo"))
     def thumbnail_preview(self, obj):
@@ -101,53 +86,15 @@ class PhotoAdmin(admin.ModelAdmin):
     def member_username(self, obj):
         return obj.member.username
 
+    @admin.display(description=_("hidden pending review"), boolean=True)
+    def hidden(self, obj):
+        return obj.hidden_at is not None
+
     @admin.display(description=_("reason"))
     def reason_label(self, obj):
         if obj.rejection_reason in PhotoRejectionReason.values:
             return PhotoRejectionReason(obj.rejection_reason).label
         return obj.rejection_reason or "-"
-
-    @admin.action(description=_("Approve selected photos"), permissions=["review"])
-    def approve_selected(self, request, queryset):
-        count = photo_services.approve_photos(photos=queryset, moderator=request.user)
-        self.message_user(
-            request,
-            ngettext("%(count)d photo approved.", "%(count)d photos approved.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
-
-    @admin.action(description=_("Reject selected photos…"), permissions=["review"])
-    def reject_selected(self, request, queryset):
-        """First shows a page to choose the reason; rejects once that page is confirmed."""
-        form = RejectPhotosForm(request.POST if "confirm" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            count = 0
-            for photo in queryset.select_related("member"):
-                photo_services.reject_photo(photo=photo, moderator=request.user, reason=reason)
-                count += 1
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d photo rejected; its owner is told by mail.",
-                    "%(count)d photos rejected; their owners are told by mail.",
-                    count,
-                )
-                % {"count": count},
-                messages.SUCCESS,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Reject photos"),
-            "opts": self.model._meta,
-            "photos": queryset.select_related("member"),
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": "reject_selected",
-        }
-        return TemplateResponse(request, "admin/profiles/photo/reject.html", context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -176,3 +123,7 @@ class PlaceAdmin(ReadOnlyAdmin):
 class InterestAdmin(ReadOnlyAdmin):
     list_display = ("slug", "name_nl", "name_en", "position")
     search_fields = ("slug", "name_nl", "name_en")
+
+
+# The verification queue (issue 11) lives in its own module; importing it registers it.
+from . import verification_admin  # noqa: E402, F401

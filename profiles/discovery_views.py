@@ -21,14 +21,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Member
+from members.services import has_confirmed_email
+from moderation.sanctions import hidden_member_exists
 from privacy import declaration as privacy_declaration
 from privacy import services as privacy_services
 from privacy.models import ConsentPurpose
 
 from . import photos as photo_services
-from . import selectors, services
+from . import profile_texts, selectors, services
 from .discovery_forms import MemberActionForm, SearchForm
-from .models import Block, Favourite, Photo, Profile
+from .models import Block, Favourite, Profile
 
 logger = logging.getLogger(__name__)
 
@@ -126,14 +128,22 @@ def top_suggestions(member, count=6):
 
 
 def findable_member(viewer, public_id, *, allow_blocked_by_viewer=False) -> Member:
-    """The member behind a public id if the viewer may see them, else 404 (logged). With
-    `allow_blocked_by_viewer`, members the viewer blocked count too (to undo the block)."""
-    member = Member.objects.filter(public_id=public_id).first()
+    """The member behind a public id if the viewer may see them (findable, with a confirmed
+    e-mail address, no block), else 404 (logged). With `allow_blocked_by_viewer`, members the
+    viewer blocked count too (to undo the block). Members with an account restriction in force
+    (moderation.sanctions) are not shown to others, but can still be blocked and unblocked."""
+    member = (
+        Member.objects.filter(public_id=public_id)
+        .annotate(sanctioned=hidden_member_exists("pk"))
+        .first()
+    )
     if member is not None and member.pk == viewer.pk:
         return member
     visible = (
         member is not None
         and member.is_findable
+        and (allow_blocked_by_viewer or not member.sanctioned)
+        and has_confirmed_email(member)
         and not Block.objects.filter(blocker=member, blocked=viewer).exists()
         and (
             allow_blocked_by_viewer
@@ -157,9 +167,7 @@ def profile_page(request, public_id):
         .prefetch_related("interests")
         .first()
     )
-    photos = Photo.objects.filter(member=member, status=Photo.Status.APPROVED).order_by(
-        "-is_main", "position", "pk"
-    )
+    photos = photo_services.approved_photos(member=member)
     distance_label = None
     if profile is not None and not is_own:
         mine = Profile.objects.filter(member=request.user).only("latitude", "longitude").first()
@@ -176,6 +184,8 @@ def profile_page(request, public_id):
         # R2.4: premium photos show as a placeholder to members who have not paid.
         "sees_premium": is_own or photo_services.can_see_premium(request.user),
         "is_own": is_own,
+        # Issue 11: the member's own new text while it waits for review (others never see it).
+        "pending_text": profile_texts.pending_revision(member) if is_own else None,
         "distance_label": distance_label,
         "last_active": selectors.last_active_range(member.last_active_at),
         "is_favourite": (

@@ -170,9 +170,9 @@ class ProfileForm(forms.Form):
         help_text=_("Other members will not find you in search results or suggestions."),
     )
 
-    def __init__(self, *args, profile: Profile | None = None, **kwargs):
+    def __init__(self, *args, profile: Profile | None = None, pending_text=None, **kwargs):
         if profile is not None and "initial" not in kwargs and not args:
-            kwargs["initial"] = initial_from(profile)
+            kwargs["initial"] = initial_from(profile, pending_text=pending_text)
         super().__init__(*args, **kwargs)
         self.fields["interests"].error_messages["invalid_choice"] = _(
             "Pick interests from the list."
@@ -259,9 +259,12 @@ class ProfileForm(forms.Form):
         return fields
 
 
-def initial_from(profile: Profile) -> dict:
+def initial_from(profile: Profile, *, pending_text=None) -> dict:
+    """The form's values from the profile; the self-description and own tags from the
+    member's text waiting for review (`pending_text`), if any: that is what they last wrote."""
+    text = pending_text or profile
     return {
-        "description": profile.description,
+        "description": text.description,
         "birth_date": profile.birth_date,
         "place": place_label(profile.place) if profile.place_id else "",
         "seeks": [choice for choice, name in _SEEKS_FIELDS.items() if getattr(profile, name)],
@@ -270,7 +273,7 @@ def initial_from(profile: Profile) -> dict:
         "max_distance_km": profile.max_distance_km,
         "relationship_type": profile.relationship_type,
         "interests": list(profile.interests.all()) if not profile._state.adding else [],
-        "free_tags": ", ".join(profile.free_tags or []),
+        "free_tags": ", ".join(text.free_tags or []),
         "hidden_from_search": profile.hidden_from_search,
     }
 

@@ -154,6 +154,10 @@ class Profile(models.Model):
     # consent. Never used in search (it cannot be queried, by design).
     sexual_preferences_encrypted = models.TextField(blank=True, default="")
     has_photo = models.BooleanField(default=False, db_index=True)
+    # The "verified" badge: when a moderator compared a selfie with the member's photos and
+    # granted it (profiles.verification). None: not verified. On Profile, so member cards
+    # (which select_related the profile) show the badge without another query.
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -177,6 +181,22 @@ class Profile(models.Model):
 
     def __str__(self):
         return f"profile of member {self.member_id}"
+
+    def save(self, *args, **kwargs):
+        """The coordinates are always the place's centre (or empty without a place), whatever
+        a caller set: a member's own point is never stored, so no distance filter, sort or label
+        can reveal more than the place the profile shows anyway (issue 11, SECURITY).
+        Queryset update() and bulk_create() bypass this: the only callers (demo data,
+        benchmarks) copy the place's coordinates themselves."""
+        update_fields = kwargs.get("update_fields")
+        coordinates = {"place", "latitude", "longitude"}
+        if update_fields is None or coordinates & set(update_fields):
+            place = self.place if self.place_id is not None else None
+            self.latitude = place.latitude if place is not None else None
+            self.longitude = place.longitude if place is not None else None
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "latitude", "longitude"}
+        super().save(*args, **kwargs)
 
     @property
     def age(self) -> int | None:
@@ -229,6 +249,9 @@ class Photo(models.Model):
     is_main = models.BooleanField(_("main photo"), default=False)
     # Premium ("performer content", R2.4): served only to paying members; never the main photo.
     is_premium = models.BooleanField(_("premium"), default=False)
+    # Hidden pending review of an urgent report (moderation's `hide`): only the owner and
+    # moderators see it, whatever its status, until the case is decided. None: not hidden.
+    hidden_at = models.DateTimeField(_("hidden pending review since"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
@@ -299,3 +322,162 @@ class Block(models.Model):
 
     def __str__(self):
         return f"block {self.blocker_id} -> {self.blocked_id}"
+
+
+class VerificationGesture(models.TextChoices):
+    """The gestures a member can be asked to make in a verification selfie: clear to show,
+    clear to judge, and the face stays visible. The instructions and pictograms are in
+    profiles.verification."""
+
+    THREE_FINGERS = "three_fingers", _("Three fingers next to the face")
+    THUMB_UP = "thumb_up", _("Thumbs up next to the face")
+    TOUCH_NOSE = "touch_nose", _("Index finger on the nose")
+    HAND_ON_HEAD = "hand_on_head", _("Flat hand on top of the head")
+    V_SIGN = "v_sign", _("V sign (two fingers) next to the face")
+    OPEN_PALM = "open_palm", _("Open hand, fingers spread, next to the face")
+
+
+class VerificationRefusalReason(models.TextChoices):
+    """Why a moderator refused a verification request; mailed to the member."""
+
+    GESTURE_NOT_SHOWN = "gesture_not_shown", _("The selfie does not show the gesture we asked for.")
+    FACE_NOT_VISIBLE = "face_not_visible", _("Your face is not clearly visible in the selfie.")
+    NO_MATCH = "no_match", _("The person in the selfie does not match your profile photos.")
+    POOR_QUALITY = "poor_quality", _("The selfie is too dark, blurred or small to judge.")
+    NOT_LIVE = (
+        "not_live",
+        _("The selfie is not a new photo of you (for example a photo of a screen or a print)."),
+    )
+
+
+class VerificationRequest(models.Model):
+    """A member's request for the "verified" badge: a selfie making the gesture the site asked
+    for, which a moderator compares with the member's approved photos. The selfie exists only
+    while the request is pending: deciding clears the field and deletes the file
+    (profiles.verification)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="verification_requests",
+        verbose_name=_("member"),
+    )
+    gesture = models.CharField(_("gesture asked for"), max_length=20, choices=VerificationGesture)
+    # A re-encoded JPEG without metadata under a server-made name, in private storage; empty
+    # once the request is decided (a database constraint holds that).
+    selfie = models.FileField(_("selfie"), max_length=200, storage=private_storage, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    refusal_reason = models.CharField(
+        _("reason"), max_length=20, choices=VerificationRefusalReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("verification request")
+        verbose_name_plural = _("verification requests")
+        # Requests come from members; staff look and decide (review_verification), never add,
+        # edit or delete them in admin.
+        default_permissions = ("view",)
+        permissions = [("review_verification", _("Can grant and refuse verification requests"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status="pending"),
+                name="verification_one_pending_per_member",
+            ),
+            # A decided request keeps no selfie, and is decided with a time; a refusal has a
+            # reason, a grant none.
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True, refusal_reason="")
+                | Q(status="granted", selfie="", decided_at__isnull=False, refusal_reason="")
+                | (
+                    Q(status="refused", selfie="", decided_at__isnull=False) & ~Q(refusal_reason="")
+                ),
+                name="verification_decided_consistently",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="verification_queue"),
+            models.Index(fields=["member", "-created_at"], name="verification_by_member"),
+        ]
+
+    def __str__(self):
+        return f"verification request {self.public_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class ProfileTextRevision(models.Model):
+    """A version of a member's self-description and own tags that is not (or no longer) on
+    the profile (issue 11): a new text the site's check held for review (`pending`, then
+    `approved` and copied into the profile, or `rejected`), or an approved text a moderator
+    took down (`taken_down`, kept so a reversed decision can bring it back). Texts saved
+    without a hit go straight into the profile and leave no row here. One pending text per
+    member: a newer edit replaces it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not accepted")
+        WITHDRAWN = "withdrawn", _("Replaced by a newer text")
+        TAKEN_DOWN = "taken_down", _("Taken down by a moderator")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile_text_revisions",
+        verbose_name=_("member"),
+    )
+    description = models.TextField(
+        _("about me"), blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+    )
+    free_tags = models.JSONField(_("own tags"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    # The names of the checks that matched (moderation.detection), never the matched text.
+    hits = models.JSONField(_("checks that matched"), default=list, blank=True)
+    # For a rejected text: a digest of the text the profile showed instead, so a reversal
+    # on appeal publishes this text only if the member has not written another since.
+    kept_text_digest = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("profile text")
+        verbose_name_plural = _("profile texts")
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status="pending"),
+                name="profile_text_one_pending_per_member",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "-created_at"], name="profile_text_by_member")]
+
+    def __str__(self):
+        return f"profile text {self.pk} of member {self.member_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -4,7 +4,7 @@ from pathlib import PurePosixPath
 
 from privacy.registry import Basis, Category, register
 
-from .models import Block, Favourite, Photo, Profile
+from .models import Block, Favourite, Photo, Profile, ProfileTextRevision, VerificationRequest
 
 
 @register(Profile, category=Category.VOLUNTARY, purpose="profile", basis=Basis.CONSENT)
@@ -26,6 +26,8 @@ class ProfileData:
                 "interests": list(profile.interests.values_list("slug", flat=True)),
                 "free_tags": profile.free_tags,
                 "hidden_from_search": profile.hidden_from_search,
+                # The "verified" badge (issue 11): when it was granted, or None.
+                "verified_at": profile.verified_at.isoformat() if profile.verified_at else None,
                 # Special category (R2.2): exported to the member, decrypted.
                 "sexual_preferences": profile.sexual_preferences,
             }
@@ -39,6 +41,30 @@ def _export_path(photo) -> str:
     """Where the photo's file is inside the member's export ZIP."""
     suffix = PurePosixPath(photo.image.name).suffix.lower() or ".jpg"
     return f"photos/{photo.public_id}{suffix}"
+
+
+@register(ProfileTextRevision, category=Category.VOLUNTARY, purpose="profile", basis=Basis.CONSENT)
+class ProfileTextRevisionData:
+    """Texts the member wrote that are not (or no longer) on the profile: waiting for review,
+    not accepted, replaced, or taken down by a moderator (issue 11)."""
+
+    def export(self, member):
+        return [
+            {
+                "description": revision.description,
+                "free_tags": revision.free_tags,
+                "status": revision.status,
+                "checks": revision.hits,
+                "written_at": revision.created_at.isoformat(),
+                "decided_at": revision.decided_at.isoformat() if revision.decided_at else None,
+            }
+            for revision in ProfileTextRevision.objects.filter(member=member).order_by(
+                "created_at", "pk"
+            )
+        ]
+
+    def erase(self, member):
+        ProfileTextRevision.objects.filter(member=member).delete()
 
 
 @register(Photo, category=Category.VOLUNTARY, purpose="profile", basis=Basis.CONSENT)
@@ -97,3 +123,40 @@ class BlockData:
     def erase(self, member):
         Block.objects.filter(blocker=member).delete()
         Block.objects.filter(blocked=member).delete()
+
+
+def _selfie_path(verification) -> str:
+    return f"verification/{verification.public_id}.jpg"
+
+
+@register(VerificationRequest, category=Category.VOLUNTARY, purpose="profile", basis=Basis.CONSENT)
+class VerificationRequestData:
+    """Requests for the verified badge: gesture, status, reason and dates. A decided request
+    has no selfie any more; a waiting one's selfie is in the export's verification/ folder."""
+
+    def export(self, member):
+        return [
+            {
+                "id": v.public_id,
+                "gesture": v.gesture,
+                "status": v.status,
+                "refusal_reason": v.refusal_reason,
+                "requested_at": v.created_at.isoformat(),
+                "decided_at": v.decided_at.isoformat() if v.decided_at else None,
+                "selfie": _selfie_path(v) if v.selfie.name else None,
+            }
+            for v in VerificationRequest.objects.filter(member=member).order_by("created_at", "pk")
+        ]
+
+    def files(self, member):
+        """A waiting request's selfie (decided ones have none), for the export."""
+        for v in VerificationRequest.objects.filter(member=member).exclude(selfie=""):
+            yield _selfie_path(v), v.selfie
+
+    def erase(self, member):
+        """Files first, then rows (a re-run after a crash deletes what is left)."""
+        for v in VerificationRequest.objects.filter(member=member).exclude(selfie=""):
+            v.selfie.storage.delete(v.selfie.name)
+        VerificationRequest.objects.filter(member=member).delete()
+        # Requests this member decided as staff keep the decision, not the moderator.
+        VerificationRequest.objects.filter(decided_by=member).update(decided_by=None)

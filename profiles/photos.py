@@ -1,6 +1,13 @@
 """Members' photos: reading an upload safely, storing a clean copy, and every write that
 changes a member's photos (upload, main photo, order, deletion, moderation).
 
+Moderation decides on photos through profiles/moderated_content.py: a new photo waits in the
+moderation queue (`add_photo` holds it there) until it is approved (`release_photo`) or
+rejected (`reject_photo`); a rejected photo keeps its file so a decision reversed on appeal
+can show it again (`restore_photo`); an urgent report hides a photo pending review
+(`hide_photo`) without changing its status. Profiles sends no mail about these decisions:
+moderation mails the statement of reasons.
+
 Every upload is decoded and re-encoded as a JPEG without any metadata (no EXIF, so no GPS
 position; no XMP, ICC profile or comment), under a name the server makes up, in the private
 storage. The original bytes are never stored or served (SECURITY.md "Input and files").
@@ -17,13 +24,14 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, ImageOps
 
-from moderation.reasons import PhotoRejectionReason
+from moderation import sanctions
+from moderation.reasons import Category, PhotoRejectionReason
+from moderation.services import hold_for_review
 
 from .models import Block, Photo, Profile
 
@@ -157,7 +165,9 @@ def blocked_between(member_a, member_b) -> bool:
 
 def can_view_photo(*, viewer, photo: Photo) -> bool:
     """The owner sees their own photos in any state; reviewers see every photo; other members
-    see approved photos of findable members with no block between them. Anonymous: nothing."""
+    see approved photos, not hidden pending review, of findable members without an account
+    restriction in force (moderation.sanctions) and with no block between them. Anonymous:
+    nothing."""
     if viewer is None or not viewer.is_authenticated:
         return False
     if photo.member_id == viewer.pk:
@@ -169,17 +179,19 @@ def can_view_photo(*, viewer, photo: Photo) -> bool:
     owner = photo.member
     return (
         photo.status == Photo.Status.APPROVED
+        and photo.hidden_at is None
         and owner.is_findable
         and not blocked_between(viewer, owner)
+        and not sanctions.is_hidden(owner)
         and (not photo.is_premium or can_see_premium(viewer))
     )
 
 
 def approved_photos(*, member):
     """The photos others may see of `member` (callers check findability and blocks)."""
-    return Photo.objects.filter(member=member, status=Photo.Status.APPROVED).order_by(
-        "-is_main", "position", "pk"
-    )
+    return Photo.objects.filter(
+        member=member, status=Photo.Status.APPROVED, hidden_at__isnull=True
+    ).order_by("-is_main", "position", "pk")
 
 
 # --- Writes ------------------------------------------------------------------------------------
@@ -192,7 +204,8 @@ def _lock_member(member):
 
 def _sync_main_and_has_photo(member) -> None:
     """Keeps the invariants: a member with approved photos has a main photo that is not
-    rejected, and Profile.has_photo is true exactly when the main photo is approved."""
+    rejected, and Profile.has_photo is true exactly when the main photo is approved and not
+    hidden pending review (a hidden main photo stays main: hiding is not a decision)."""
     photos = Photo.objects.filter(member=member)
     main = photos.filter(is_main=True).first()
     if main is not None and (main.status == Photo.Status.REJECTED or main.is_premium):
@@ -208,15 +221,16 @@ def _sync_main_and_has_photo(member) -> None:
             Photo.objects.filter(pk=candidate.pk).update(is_main=True)
             main = candidate
             main.is_main = True
-    has_photo = main is not None and main.status == Photo.Status.APPROVED
+    has_photo = main is not None and main.status == Photo.Status.APPROVED and main.hidden_at is None
     updated = Profile.objects.filter(member=member).exclude(has_photo=has_photo)
     if updated.update(has_photo=has_photo) == 0 and has_photo:
         Profile.objects.get_or_create(member=member, defaults={"has_photo": True})
 
 
 def add_photo(*, member, upload) -> Photo:
-    """Stores a clean copy of an uploaded photo, waiting for review. The first photo becomes the
-    main photo. Raises PhotoRefused (too big, not an image, too many photos)."""
+    """Stores a clean copy of an uploaded photo, waiting for review in the moderation queue
+    (in the same transaction: no photo without its place in the queue). The first photo
+    becomes the main photo. Raises PhotoRefused (too big, not an image, too many photos)."""
     if Photo.objects.filter(member=member).count() >= settings.PHOTO_MAX_PER_MEMBER:
         raise PhotoRefused(_too_many_message())
     clean = clean_image(upload)  # the slow part, outside the transaction
@@ -240,6 +254,7 @@ def add_photo(*, member, upload) -> Photo:
                 is_main=not photos.filter(is_main=True).exists(),
                 position=0 if last is None else last + 1,
             )
+            hold_for_review(item=photo, author=member, reason=Category.NEW_PHOTO)
     except BaseException:
         storage.delete(image_name)
         storage.delete(thumb_name)
@@ -324,8 +339,9 @@ def delete_photo(*, photo: Photo) -> None:
     logger.info("photo.deleted member=%s", member.pk)
 
 
-def approve_photos(*, photos, moderator) -> int:
-    """Approves the given photos (those not approved yet); returns how many."""
+def approve_photos(*, photos, moderator=None) -> int:
+    """Approves the given photos (those not approved yet); returns how many. `moderator` is
+    None when moderation approves through the registry (it records who decided)."""
     now = timezone.now()
     photo_ids = [p.pk for p in photos]
     with transaction.atomic():
@@ -350,15 +366,27 @@ def approve_photos(*, photos, moderator) -> int:
         members = {p.member_id: p.member for p in to_approve}
         for member_id in sorted(members):
             _sync_main_and_has_photo(members[member_id])
+    moderator_id = moderator.pk if moderator is not None else None
     for photo in to_approve:
-        logger.info("photo.approved photo=%s moderator=%s", photo.pk, moderator.pk)
+        logger.info("photo.approved photo=%s moderator=%s", photo.pk, moderator_id)
     return len(to_approve)
 
 
-def reject_photo(*, photo: Photo, moderator, reason: str) -> None:
-    """Rejects a photo for one of the listed reasons and tells its owner by mail, in their own
-    language. A rejected photo is no longer anyone's main photo; others never see it."""
-    if reason not in PhotoRejectionReason.values:
+def release_photo(*, photo: Photo) -> None:
+    """Moderation found nothing wrong with a new photo: it is approved. Only a photo still
+    waiting for review: a rejected one comes back through `restore_photo` (an appeal)."""
+    if Photo.objects.filter(pk=photo.pk, status=Photo.Status.PENDING).exists():
+        approve_photos(photos=[photo])
+    photo.refresh_from_db()
+
+
+def reject_photo(*, photo: Photo, moderator=None, reason: str = "") -> None:
+    """Rejects a photo (moderation's "remove"): nobody but its owner and moderators sees it,
+    and it is no longer anyone's main photo. The file is kept, so a decision reversed on
+    appeal can show it again (`restore_photo`); the member deletes it or erasure does.
+    `reason`, if given, is one of PhotoRejectionReason; moderation's statement of reasons
+    tells the member why, so nothing is mailed from here. Idempotent."""
+    if reason and reason not in PhotoRejectionReason.values:
         raise ValueError(f"unknown rejection reason {reason!r}")
     with transaction.atomic():
         member = _lock_member(photo.member)
@@ -371,24 +399,43 @@ def reject_photo(*, photo: Photo, moderator, reason: str) -> None:
         )
         photo.refresh_from_db()
         _sync_main_and_has_photo(member)
-        _tell_member_of_rejection(member=member, photo=photo)
-    logger.info("photo.rejected photo=%s moderator=%s reason=%s", photo.pk, moderator.pk, reason)
+    logger.info(
+        "photo.rejected photo=%s moderator=%s reason=%s",
+        photo.pk,
+        moderator.pk if moderator is not None else None,
+        reason or "-",
+    )
 
 
-def _tell_member_of_rejection(*, member, photo: Photo) -> None:
-    from members.services import queue_rendered_mail, render_mail_parts
+def restore_photo(*, photo: Photo) -> None:
+    """Undoes `reject_photo` when the decision is reversed on appeal: the photo is approved
+    again (and main again if the member has no other main photo). Idempotent."""
+    with transaction.atomic():
+        member = _lock_member(photo.member)
+        Photo.objects.filter(pk=photo.pk, status=Photo.Status.REJECTED).update(
+            status=Photo.Status.APPROVED, rejection_reason="", reviewed_at=timezone.now()
+        )
+        photo.refresh_from_db()
+        _sync_main_and_has_photo(member)
+    logger.info("photo.restored photo=%s", photo.pk)
 
-    if not member.email:
-        return
-    language = member.language if member.language in dict(settings.LANGUAGES) else "nl"
-    with translation.override(language):
-        context = {
-            "member": member,
-            "uploaded_at": timezone.localtime(photo.created_at),
-            "reason": str(PhotoRejectionReason(photo.rejection_reason).label),
-            "photos_url": settings.SITE_URL.rstrip("/") + reverse("profiles:photos"),
-            "terms_url": settings.SITE_URL.rstrip("/") + reverse("terms"),
-            "site_name": settings.SITE_NAME,
-        }
-        parts = render_mail_parts("profiles/email/photo_rejected", context)
-    queue_rendered_mail(parts=parts, to=member.email, kind="photo_rejected", member=member)
+
+def hide_photo(*, photo: Photo) -> None:
+    """Hides a photo pending review of an urgent report: others stop seeing it at once; its
+    status (and so the decision still to take) is unchanged. Idempotent."""
+    with transaction.atomic():
+        member = _lock_member(photo.member)
+        Photo.objects.filter(pk=photo.pk, hidden_at__isnull=True).update(hidden_at=timezone.now())
+        photo.refresh_from_db()
+        _sync_main_and_has_photo(member)
+    logger.info("photo.hidden photo=%s", photo.pk)
+
+
+def unhide_photo(*, photo: Photo) -> None:
+    """Shows a hidden photo again (the urgent report was dismissed). Idempotent."""
+    with transaction.atomic():
+        member = _lock_member(photo.member)
+        Photo.objects.filter(pk=photo.pk).update(hidden_at=None)
+        photo.refresh_from_db()
+        _sync_main_and_has_photo(member)
+    logger.info("photo.unhidden photo=%s", photo.pk)

@@ -4,11 +4,12 @@ Every list is built from `visible_profiles`, so one place decides who may be fou
 select_related's the member and place and prefetches the main approved photo and the interests,
 so the number of queries does not grow with the number of members on a page.
 
-Distances are computed in SQL between place centres (Profile.latitude/longitude, copied from the
-place) with an equirectangular approximation: exact enough within the Netherlands and Belgium
-(well under 1% at 500 km) and built only from functions both PostgreSQL and SQLite have in
-Django (Radians, Cos, Sqrt, Power). The number is used to filter and sort; pages only ever get
-a bucket label (`distance_bucket`).
+Distances are computed in SQL between place centres (Profile.latitude/longitude: Profile.save()
+copies them from the place, whatever a caller set, so no finer point is ever stored) with an
+equirectangular approximation: exact enough within the Netherlands and Belgium (well under 1% at
+500 km) and built only from functions both PostgreSQL and SQLite have in Django (Radians, Cos,
+Sqrt, Power). The number is used to filter and sort; pages only ever get a bucket label
+(`distance_bucket`).
 """
 
 import math
@@ -31,6 +32,8 @@ from django.db.models.functions import Coalesce, Cos, Power, Radians, Sqrt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.services import confirmed_email_exists
+from moderation.sanctions import hidden_member_exists
 from privacy import services as privacy_services
 
 from .models import Block, Favourite, Photo, Place, Profile
@@ -46,25 +49,33 @@ SEEKS_FIELD_BY_GENDER = {
     "other": "seeks_other",
 }
 
-# Upper bounds (km, exclusive) and labels: the only form in which a distance is ever shown.
-DISTANCE_BUCKETS = [
-    (5, _("< 5 km")),
-    (10, _("5–10 km")),
-    (25, _("10–25 km")),
-    (50, _("25–50 km")),
-    (100, _("50–100 km")),
+# The only form in which a distance is ever shown (issue 11, SECURITY: no trilateration):
+# "under 5 km", "5 to 10 km", "10 to 25 km" (upper bounds exclusive), then the distance rounded
+# to the nearest 10 km ("about 30 km" for 25 up to 35 km), and "more than 200 km" from 205 km:
+# nobody plans a date by the exact kilometre that far away. A distance is always between place
+# centres, so a label tells no more than the place the profile shows anyway.
+NEAR_BUCKETS = [
+    (5, _("under 5 km")),
+    (10, _("5 to 10 km")),
+    (25, _("10 to 25 km")),
 ]
-FAR_BUCKET = _("> 100 km")
+ROUNDING_KM = 10
+FARTHEST_ROUNDED_KM = 200
+FAR_BUCKET = _("more than %(km)s km")
+ROUNDED_BUCKET = _("about %(km)s km")
 
 
 def distance_bucket(distance_km: float | None):
     """The coarse label for a distance; None when the distance is unknown."""
     if distance_km is None:
         return None
-    for upper, label in DISTANCE_BUCKETS:
+    for upper, label in NEAR_BUCKETS:
         if distance_km < upper:
             return label
-    return FAR_BUCKET
+    rounded = int(math.floor(distance_km / ROUNDING_KM + 0.5)) * ROUNDING_KM
+    if rounded > FARTHEST_ROUNDED_KM:
+        return FAR_BUCKET % {"km": FARTHEST_ROUNDED_KM}
+    return ROUNDED_BUCKET % {"km": rounded}
 
 
 def last_active_range(when, now=None):
@@ -138,7 +149,7 @@ def card_prefetches():
         Prefetch(
             "member__photos",
             queryset=Photo.objects.filter(
-                is_main=True, status=Photo.Status.APPROVED, is_premium=False
+                is_main=True, status=Photo.Status.APPROVED, is_premium=False, hidden_at=None
             ),
             to_attr="main_photos",
         ),
@@ -166,14 +177,19 @@ CARD_DEFERRED = (
 
 
 def visible_profiles(viewer) -> QuerySet:
-    """Profiles of members the viewer may see: active, not restricted, no block either way,
-    not the viewer. Hidden-from-search members are included (they are viewable by link)."""
+    """Profiles of members the viewer may see: active, not restricted, with a confirmed
+    primary e-mail address (fair play: every profile is a person who signed up and confirmed
+    it), no account restriction in force (moderation.sanctions: restricted, suspended or
+    hidden pending review; an Exists in the same query), no block either way, not the viewer.
+    Hidden-from-search members are included (they are viewable by link)."""
     return (
         Profile.objects.filter(
+            confirmed_email_exists("member_id"),
             member__status="active",
             member__is_active=True,
             member__processing_restricted=False,
         )
+        .exclude(hidden_member_exists("member_id"))
         .exclude(member_id__in=[viewer.pk, *blocked_member_ids(viewer)])
         .select_related("member", "place")
         .defer(*CARD_DEFERRED)

@@ -4,6 +4,7 @@ Photos have their own module (profiles/photos.py)."""
 import logging
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from privacy.crypto import encrypt_json
 from privacy.models import ConsentPurpose
 from privacy.services import grant_consent, has_consent, withdraw_consent
 
+from . import profile_texts
 from .models import (
     FREE_TAG_MAX_LENGTH,
     MAX_FREE_TAGS,
@@ -141,8 +143,10 @@ def clean_free_tags(tags) -> list[str]:
 
 def update_profile(*, member, **fields) -> Profile:
     """Saves the member's own profile. The place's centre is copied for distance filters (and
-    cleared with the place). Raises ValidationError, saving nothing, when a value is out of
-    bounds."""
+    cleared with the place). A new or changed self-description or own tags that the site's
+    check flags waits for review instead (profiles.profile_texts): the profile keeps its
+    approved text and `profile.held_text` is the pending revision (None otherwise). Raises
+    ValidationError, saving nothing, when a value is out of bounds."""
     unknown = set(fields) - EDITABLE_PROFILE_FIELDS
     if unknown:
         raise TypeError(f"not editable profile fields: {sorted(unknown)}")
@@ -151,15 +155,23 @@ def update_profile(*, member, **fields) -> Profile:
         fields["free_tags"] = clean_free_tags(fields["free_tags"] or [])
     if fields.get("birth_date") is not None:
         check_birth_date(fields["birth_date"])
+    text = {name: fields.pop(name) for name in profile_texts.TEXT_FIELDS if name in fields}
     with transaction.atomic():
+        if text:
+            # The member's row before the profile's, the order photo changes take: a held text
+            # locks the member again (moderation's hold), and one order cannot deadlock.
+            get_user_model().objects.select_for_update().filter(pk=member.pk).first()
         profile, _created = Profile.objects.select_for_update().get_or_create(member=member)
-        for name, value in fields.items():
+        approved_text = (profile.description, profile.free_tags)
+        for name, value in {**fields, **text}.items():
             setattr(profile, name, value)
         if "place" in fields:
             place = fields["place"]
             profile.latitude = place.latitude if place else None
             profile.longitude = place.longitude if place else None
-        profile.full_clean(validate_unique=False)
+        profile.full_clean(validate_unique=False)  # the new text too, wherever it goes
+        profile.description, profile.free_tags = approved_text
+        profile.held_text = profile_texts.propose_text(profile=profile, **text) if text else None
         profile.save()
         if interests is not None:
             profile.interests.set(interests)

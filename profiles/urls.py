@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import discovery_views, photo_views, views
+from . import discovery_views, photo_views, verification_views, views
 
 app_name = "profiles"
 
@@ -18,6 +18,18 @@ urlpatterns = [
         "profile/photos/<str:public_id>/premium/", photo_views.toggle_premium, name="photo_premium"
     ),
     path("photos/<str:public_id>/<str:size>.jpg", photo_views.serve_photo, name="photo_file"),
+    # The verified badge (verification_views.py)
+    path("profile/verification/", verification_views.verification_page, name="verification"),
+    path(
+        "profile/verification/withdraw/",
+        verification_views.withdraw_request,
+        name="verification_withdraw",
+    ),
+    path(
+        "verification/<str:public_id>/selfie.jpg",
+        verification_views.serve_selfie,
+        name="verification_selfie",
+    ),
     # Finding each other (discovery_views.py)
     path("search/", discovery_views.search, name="search"),
     path("suggestions/", discovery_views.suggestions, name="suggestions"),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from privacy.models import ConsentPurpose
 from privacy.services import has_consent
 
-from . import services
+from . import profile_texts, services
 from .completeness import profile_completeness
 from .forms import ProfileForm, SexualPreferencesForm, SpecialCategoryConsentForm
 from .places import find_places, place_label
@@ -29,20 +29,37 @@ def edit_profile(request):
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
-                services.update_profile(member=request.user, **form.profile_fields())
+                saved = services.update_profile(member=request.user, **form.profile_fields())
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Your profile has been saved."))
+                if saved.held_text is not None:
+                    messages.success(
+                        request,
+                        _(
+                            "Your profile has been saved. Your new text waits for a moderator "
+                            "to look at it: until then, others see your previous text."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Your profile has been saved."))
                 return redirect("profiles:edit")
         messages.error(request, _("Your profile was not saved: please correct what is marked."))
-    else:
-        form = ProfileForm(profile=profile)
+    pending = profile_texts.pending_revision(request.user)
+    if request.method != "POST":
+        form = ProfileForm(profile=profile, pending_text=pending)
     percent, missing = profile_completeness(profile)
     return render(
         request,
         "profiles/edit.html",
-        {"form": form, "completeness": percent, "missing": missing},
+        {
+            "form": form,
+            "completeness": percent,
+            "missing": missing,
+            # Issue 11: a new text waiting for review, and the approved one others see.
+            "pending_text": pending,
+            "profile": profile,
+        },
     )
 
 

@@ -41,6 +41,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 LINK_HOSTS = {
     "autoriteitpersoonsgegevens.nl": "The Dutch data protection authority, where a member can "
     "complain (privacy statement, contact page, privacy centre).",
+    "digital-strategy.ec.europa.eu": "The European Commission's list of certified out-of-court "
+    "dispute settlement bodies (DSA Art. 21), named on “Decisions about me” and the appeal "
+    "page while MODERATION_DISPUTE_BODIES names none.",
 }
 
 # `<link rel>` values that only name another document and make the browser load nothing.

@@ -159,6 +159,7 @@ def test_a_report_reaches_a_moderator_who_removes_the_message(context_factory):
     with bob_page.expect_navigation():
         bob_page.locator(f"#msg-{message.public_id} .chat-report a").click()
     bob_page.locator("input[name=reason][value=scam]").check()
+    bob_page.locator("input[name=good_faith]").check()
     with bob_page.expect_navigation():
         bob_page.locator(".report-form button[type=submit]").click()
     expect(bob_page.locator(".messages")).to_be_visible()
@@ -178,8 +179,14 @@ def test_a_report_reaches_a_moderator_who_removes_the_message(context_factory):
     expect(page.locator("main, #content").first).to_contain_text("Stuur me je bankgegevens")
     assert ContentAccessLog.objects.filter(staff=moderator).count() == 1
     page.locator("input[name=items]").first.check()
+    decision = page.locator("#decision-form")
+    decision.locator("input[name=action][value=remove]").check()
+    decision.locator("input[name=ground][value=DECISION_GROUND_INCOMPATIBLE_CONTENT]").check()
+    page.fill("#id_terms_clause", "4.2")
+    page.fill("#id_ground_explanation", "Asking for bank details is against the terms.")
+    page.fill("#id_facts", "A message asked another member for bank details.")
     with page.expect_navigation():
-        page.locator("button[name=action][value=remove]").click()
+        decision.locator("[type=submit]").click()
 
     message.refresh_from_db()
     assert message.status == Message.Status.REMOVED and message.text == ""

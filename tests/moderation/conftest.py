@@ -54,3 +54,24 @@ def moderator(db):
 def moderator_client(client, moderator):
     client.force_login(moderator)
     return client
+
+
+@pytest.fixture
+def second_moderator(db):
+    """Decides appeals: another moderator than the one who decided first (DSA Art. 20(6))."""
+    return staff_member("Moderators", username="mod2")
+
+
+@pytest.fixture
+def carol(db):
+    """A second reporter (or a bystander)."""
+    carol = MemberFactory(username="carol", email="carol@example.org")
+    give_credits(carol)
+    return carol
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from .support import Clock
+
+    return Clock(monkeypatch)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from moderation import services
-from moderation.models import ContentAccessLog, Notice, Report, ReportDecision
+from moderation.models import ContentAccessLog, Notice, Report, ReportDecision, Statement
 from privacy.registry import entry_for
 
 from .conftest import send
@@ -26,7 +26,16 @@ def decided_case(alice, bob, moderator):
         reported_member=bob,
     )
     services.reported_items_for_review(report=report, staff=moderator)
-    services.remove_reported_content(report=report, moderator=moderator, note="privé notitie")
+    services.remove_reported_content(
+        report=report,
+        moderator=moderator,
+        note="privé notitie",
+        statement=services.StatementInput(
+            ground=Statement.Ground.INCOMPATIBLE,
+            terms_clause="Article 4.2",
+            facts="The message asks for a bank PIN.",
+        ),
+    )
     return report
 
 
@@ -40,7 +49,9 @@ def test_export_holds_the_reports_a_member_made(decided_case, alice):
     assert row["reason"] == "scam"
     assert row["explanation"] == "Hij wil mijn pincode"
     assert row["status"] == "actioned"
-    assert row["reference"] == decided_case.public_id
+    # The reference of the member's receipt (their notice), not the case's.
+    assert row["reference"] == Notice.objects.get(reporter=alice).public_id
+    assert row["outcome"] == "content_removed" and row["good_faith"] is True
 
 
 def test_export_holds_decisions_about_the_member_but_not_who_reported_or_the_note(

@@ -57,7 +57,8 @@ def test_reporting_a_message_puts_a_case_in_the_queue(member_client, alice, bob)
     conversation = message.conversation
 
     response = member_client.post(
-        report_message_url(message), {"reason": "scam", "explanation": "Vraagt om geld"}
+        report_message_url(message),
+        {"reason": "scam", "explanation": "Vraagt om geld", "good_faith": "on"},
     )
 
     assert response.status_code == 302
@@ -83,7 +84,7 @@ def test_reporting_a_conversation_attaches_only_the_other_members_messages(
     later = [send(bob, alice, f"Bericht nummer {n}") for n in range(21)]
 
     response = member_client.post(
-        report_conversation_url(first.conversation), {"reason": "harassment"}
+        report_conversation_url(first.conversation), {"reason": "harassment", "good_faith": "on"}
     )
 
     assert response.status_code == 302
@@ -119,9 +120,11 @@ def test_a_second_reporter_joins_the_open_case(alice, bob):
 
 def test_reporting_twice_says_already_reported(member_client, alice, bob):
     message = send(bob, alice, "Hallo daar")
-    member_client.post(report_message_url(message), {"reason": "spam"})
+    member_client.post(report_message_url(message), {"reason": "spam", "good_faith": "on"})
 
-    response = member_client.post(report_message_url(message), {"reason": "hate"}, follow=False)
+    response = member_client.post(
+        report_message_url(message), {"reason": "illegal", "good_faith": "on"}, follow=False
+    )
 
     assert response.status_code == 302
     assert "You have already reported this. A moderator will look at it." in (
@@ -135,9 +138,11 @@ def test_reporting_the_conversation_after_a_message_adds_to_the_same_case(
 ):
     one = send(bob, alice, "Eén")
     two = send(bob, alice, "Twee")
-    member_client.post(report_message_url(one), {"reason": "harassment"})
+    member_client.post(report_message_url(one), {"reason": "harassment", "good_faith": "on"})
 
-    member_client.post(report_conversation_url(one.conversation), {"reason": "harassment"})
+    member_client.post(
+        report_conversation_url(one.conversation), {"reason": "harassment", "good_faith": "on"}
+    )
 
     report = Report.objects.get()
     assert item_ids(report) == {one.pk, two.pk}
@@ -148,7 +153,12 @@ def test_a_member_cannot_report_their_own_message(member_client, alice, bob):
     mine = send(alice, bob, "Mijn eigen bericht")
 
     assert member_client.get(report_message_url(mine)).status_code == 404
-    assert member_client.post(report_message_url(mine), {"reason": "spam"}).status_code == 404
+    assert (
+        member_client.post(
+            report_message_url(mine), {"reason": "spam", "good_faith": "on"}
+        ).status_code
+        == 404
+    )
     assert not Report.objects.exists()
 
 
@@ -158,9 +168,14 @@ def test_only_a_participant_can_report(client, alice, bob):
     outsider = MemberFactory(username="dave")
     client.force_login(outsider)
 
-    assert client.post(report_message_url(message), {"reason": "spam"}).status_code == 404
     assert (
-        client.post(report_conversation_url(message.conversation), {"reason": "spam"}).status_code
+        client.post(report_message_url(message), {"reason": "spam", "good_faith": "on"}).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            report_conversation_url(message.conversation), {"reason": "spam", "good_faith": "on"}
+        ).status_code
         == 404
     )
     assert not Report.objects.exists()
@@ -188,7 +203,7 @@ def test_a_reason_is_required(member_client, alice, bob):
     response = member_client.post(report_message_url(message), {"explanation": "zomaar"})
 
     assert response.status_code == 200
-    assert "Choose a reason." in response.content.decode()
+    assert "Choose a category." in response.content.decode()
     assert not Report.objects.exists()
 
 
@@ -197,7 +212,7 @@ def test_also_blocking_the_member(member_client, alice, bob):
     message = send(bob, alice, "Vervelend bericht")
 
     response = member_client.post(
-        report_message_url(message), {"reason": "harassment", "block": "on"}
+        report_message_url(message), {"reason": "harassment", "block": "on", "good_faith": "on"}
     )
 
     assert response.status_code == 302
@@ -213,10 +228,15 @@ def test_reports_are_rate_limited_per_member(member_client, alice, bob, settings
     messages = [send(bob, alice, f"Bericht {n}") for n in range(3)]
     for message in messages[:2]:
         assert (
-            member_client.post(report_message_url(message), {"reason": "spam"}).status_code == 302
+            member_client.post(
+                report_message_url(message), {"reason": "spam", "good_faith": "on"}
+            ).status_code
+            == 302
         )
 
-    response = member_client.post(report_message_url(messages[2]), {"reason": "spam"})
+    response = member_client.post(
+        report_message_url(messages[2]), {"reason": "spam", "good_faith": "on"}
+    )
 
     assert response.status_code == 429
     assert "You have sent many reports today." in response.content.decode()
@@ -228,7 +248,9 @@ def test_a_conversation_without_messages_from_the_other_has_nothing_to_report(
 ):
     mine = send(alice, bob, "Hoi Bob")
 
-    response = member_client.post(report_conversation_url(mine.conversation), {"reason": "spam"})
+    response = member_client.post(
+        report_conversation_url(mine.conversation), {"reason": "spam", "good_faith": "on"}
+    )
 
     assert response.status_code == 200
     assert "There are no messages from bob in this conversation to report." in (

@@ -145,7 +145,7 @@ def test_a_moderators_case_view_is_logged_with_the_reported_member(client, membe
     assert response.status_code == 200
     assert ContentAccessLog.objects.filter(staff=moderator, report=report).exists()
     row = StaffAccessLog.objects.get()
-    assert (row.staff, row.member, row.what) == (moderator, bob, f"report {report.pk}")
+    assert (row.staff, row.member, row.what) == (moderator, bob, f"case {report.pk}")
 
 
 def test_logging_costs_one_insert_and_no_other_query(settings, member, helpdesk):

@@ -33,6 +33,8 @@ from members.models import Member
 from members.services import queue_mail, send_queued_mail
 from messaging import services as messaging
 from messaging.models import Message, Notify, Participant
+from moderation import services as moderation
+from moderation.models import Statement
 from moderation.services import report_content, reported_items_for_review
 from payments import checkout, mollie
 from payments.models import CreditPack
@@ -344,7 +346,7 @@ def marked(storage_root, django_capture_on_commit_callbacks):
     received = messaging.send_message(sender=bob, receiver=member, text="Hi there")
     mine = messaging.send_message(sender=member, receiver=carol, text="Zqxmarker says hi, Carol")
     messaging.send_message(sender=carol, receiver=member, text="Hello back")
-    report_content(
+    reported_by_member = report_content(
         reporter=member,
         items=[received],
         reason="spam",
@@ -355,6 +357,27 @@ def marked(storage_root, django_capture_on_commit_callbacks):
         reporter=carol, items=[mine], reason="spam", explanation="", reported_member=member
     )
     reported_items_for_review(report=about_member, staff=moderator)
+    # Moderation of issue 11: a note naming the member, a decision with a statement of reasons
+    # (kept without the member), a restriction and a strike, the member's appeal, and their
+    # standing as a reporter (their report of Bob's message dismissed).
+    moderation.add_case_note(report=about_member, staff=moderator, text="zqxmarker_1 again")
+    restricted = moderation.decide_case(
+        report=about_member,
+        moderator=moderator,
+        action=moderation.RESTRICT,
+        days=30,
+        statement=moderation.StatementInput(
+            ground=Statement.Ground.INCOMPATIBLE,
+            terms_clause="4.2",
+            facts="A message asked for money.",
+        ),
+    )
+    moderation.file_appeal(
+        decision=restricted, appellant=member, explanation="ZQXMARKER did nothing wrong"
+    )
+    moderation.decide_case(
+        report=reported_by_member, moderator=moderator, action=moderation.DISMISS
+    )
 
     # Favourites and blocks, both ways.
     profile_service.add_favourite(member=member, target=bob)
@@ -427,6 +450,8 @@ def test_the_search_sees_the_marker_where_it_was_put(marked, storage_root):
         "profiles_profile.description",
         "profiles_profile.free_tags",
         "moderation_notice.explanation",
+        "moderation_appeal.explanation",
+        "moderation_casenote.text",
         "usersessions_usersession.user_agent",
         "activity_loginrecord.provider",
         "activity_pagevisit.route",
@@ -454,6 +479,8 @@ def test_after_erasure_nothing_of_the_member_is_left(
     traces = find_traces(marked, storage_root)
 
     assert traces == [], "the erased member left traces:\n" + "\n".join(traces)
+    # Statements of reasons that must be kept are kept, without the person (DSA Art. 17).
+    assert Statement.objects.filter(member__isnull=True, language="").exists()
 
 
 def test_erasure_run_again_finds_nothing_to_do(

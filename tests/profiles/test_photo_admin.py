@@ -1,5 +1,6 @@
-"""The photo review queue in the admin: moderators approve and reject with a reason; other
-staff cannot (R10.1, R9.2)."""
+"""The photo list in the admin: moderators look photos up; decisions are taken in the
+moderation queue (issue 11), so the list is view-only; other staff cannot open it (R10.1,
+R9.2)."""
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -10,7 +11,7 @@ from members.models import OutgoingMail
 from moderation.reasons import PhotoRejectionReason
 from profiles import photos as services
 from profiles.models import Photo, Profile
-from tests.factories import MemberFactory, staff_member
+from tests.factories import staff_member
 
 from . import images
 
@@ -41,17 +42,13 @@ def add(member) -> Photo:
     return services.add_photo(member=member, upload=images.upload(images.jpeg_bytes((120, 90))))
 
 
-def test_helpdesk_cannot_open_the_photo_queue(client, member):
-    """R9.2: Helpdesk has no photo permissions: the queue and a photo's page are 403."""
+def test_helpdesk_cannot_open_the_photo_list(client, member):
+    """R9.2: Helpdesk has no photo permissions: the list and a photo's page are 403."""
     photo = add(member)
     client.force_login(staff_member("Helpdesk"))
 
     assert client.get(QUEUE).status_code == 403
     assert client.get(f"{QUEUE}{photo.pk}/change/").status_code == 403
-    response = client.post(QUEUE, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [photo.pk]})
-    assert response.status_code == 403
-    photo.refresh_from_db()
-    assert photo.status == Photo.Status.PENDING
 
 
 def test_queue_lists_pending_photos_first_oldest_first(moderator_client, member):
@@ -76,98 +73,66 @@ def test_queue_lists_pending_photos_first_oldest_first(moderator_client, member)
     assert [p.pk for p in pending_only.context["cl"].result_list] == [older.pk, newer.pk]
 
 
-def test_moderator_approves_selected_photos(moderator_client, member):
-    """R10.1: "Approve selected photos" approves; the member's profile gets its photo."""
-    Profile.objects.create(member=member)
-    first, second = add(member), add(member)
-
-    response = moderator_client.post(
-        QUEUE,
-        {"action": "approve_selected", ACTION_CHECKBOX_NAME: [first.pk, second.pk]},
-        follow=True,
-    )
-
-    assert response.status_code == 200
-    assert "2 photos approved." in response.content.decode()
-    assert set(Photo.objects.values_list("status", flat=True)) == {Photo.Status.APPROVED}
-    first.refresh_from_db()
-    assert first.reviewed_by is not None and first.reviewed_at is not None
-    assert Profile.objects.get(member=member).has_photo
-
-
-def test_moderator_rejects_with_a_reason_after_confirming(
-    moderator_client, member, django_capture_on_commit_callbacks
-):
-    """R10.1: "Reject selected photos…" first asks for the reason, then rejects and mails."""
-    photo = add(member)
-    other = MemberFactory(username="kees")
-    other_photo = add(other)
-
-    confirm = moderator_client.post(
-        QUEUE, {"action": "reject_selected", ACTION_CHECKBOX_NAME: [photo.pk, other_photo.pk]}
-    )
-
-    assert confirm.status_code == 200
-    page = confirm.content.decode()
-    assert "Reject photos" in page
-    assert 'value="copyright"' in page and 'value="nudity"' in page
-    assert reverse("profiles:photo_file", args=[photo.public_id, "thumb"]) in page
-    assert Photo.objects.filter(status=Photo.Status.PENDING).count() == 2
-
-    with django_capture_on_commit_callbacks(execute=True):
-        done = moderator_client.post(
-            QUEUE,
-            {
-                "action": "reject_selected",
-                ACTION_CHECKBOX_NAME: [photo.pk, other_photo.pk],
-                "confirm": "yes",
-                "reason": PhotoRejectionReason.CONTACT_DETAILS,
-            },
-            follow=True,
-        )
-
-    assert "2 photos rejected" in done.content.decode()
-    for item in (photo, other_photo):
-        item.refresh_from_db()
-        assert item.status == Photo.Status.REJECTED
-        assert item.rejection_reason == "contact_details"
-    assert OutgoingMail.objects.filter(kind="photo_rejected").count() == 2
-
-
-def test_reject_without_a_reason_asks_again(moderator_client, member):
-    """R10.1: no rejection without a reason from the list."""
+def test_the_photo_list_takes_no_decisions(moderator_client, member):
+    """Issue 11: photos are decided in the moderation queue (one place for every kind of
+    content), so the photo list offers no approve or reject action and a posted action
+    changes nothing."""
     photo = add(member)
 
-    response = moderator_client.post(
+    page = moderator_client.get(QUEUE).content.decode()
+    assert "approve_selected" not in page and "reject_selected" not in page
+    assert 'name="action"' not in page
+
+    moderator_client.post(QUEUE, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [photo.pk]})
+    moderator_client.post(
         QUEUE,
         {
             "action": "reject_selected",
             ACTION_CHECKBOX_NAME: [photo.pk],
             "confirm": "yes",
-            "reason": "i-just-dont-like-it",
+            "reason": PhotoRejectionReason.NUDITY,
         },
     )
-
-    assert response.status_code == 200
-    assert "errorlist" in response.content.decode()
     photo.refresh_from_db()
     assert photo.status == Photo.Status.PENDING
-    assert not OutgoingMail.objects.exists()
 
 
-def test_staff_without_review_permission_has_no_review_actions(client, member):
-    """R9.2: seeing the queue (view_photo) is not enough to decide: actions need review_photo."""
-    from django.contrib.auth.models import Permission
+def test_approving_photos_gives_the_profile_its_photo(member):
+    """R10.1: approving (what the moderation queue's bulk approval does) approves and gives
+    the member's profile its photo; photos already approved are not counted again."""
+    Profile.objects.create(member=member)
+    moderator = staff_member("Moderators")
+    first, second = add(member), add(member)
 
-    viewer = staff_member("Helpdesk")
-    viewer.user_permissions.add(Permission.objects.get(codename="view_photo"))
+    assert services.approve_photos(photos=[first, second], moderator=moderator) == 2
+    assert services.approve_photos(photos=[first], moderator=moderator) == 0
+
+    assert set(Photo.objects.values_list("status", flat=True)) == {Photo.Status.APPROVED}
+    first.refresh_from_db()
+    assert first.reviewed_by == moderator and first.reviewed_at is not None
+    assert Profile.objects.get(member=member).has_photo
+
+
+def test_rejecting_a_photo_mails_nothing_from_profiles(member, django_capture_on_commit_callbacks):
+    """Issue 11: the member learns of a decision from moderation's statement of reasons, not
+    from a second mail of profiles; the file stays so a reversal can show the photo again."""
     photo = add(member)
-    client.force_login(viewer)
 
-    page = client.get(QUEUE)
-    assert page.status_code == 200
-    assert "approve_selected" not in page.content.decode()
-    client.post(QUEUE, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [photo.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reject_photo(photo=photo, reason=PhotoRejectionReason.CONTACT_DETAILS)
+
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.REJECTED
+    assert photo.rejection_reason == "contact_details"
+    assert photo.image.storage.exists(photo.image.name)
+    assert not OutgoingMail.objects.filter(member=member).exists()
+
+
+def test_an_unknown_rejection_reason_is_refused(member):
+    photo = add(member)
+
+    with pytest.raises(ValueError):
+        services.reject_photo(photo=photo, reason="i-just-dont-like-it")
     photo.refresh_from_db()
     assert photo.status == Photo.Status.PENDING
 

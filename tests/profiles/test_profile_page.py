@@ -56,7 +56,7 @@ def test_profile_page_shows_what_others_may_see(viewer_client, sanne):
     assert "<h1>sanne</h1>" in html
     assert "37 years" in html
     assert "Amersfoort" in html
-    assert "10–25 km" in html
+    assert "10 to 25 km" in html
     assert "&lt;b&gt;fietsen&lt;/b&gt;<br>en koken." in html
     assert "Cycling" in html and "zeilen op de Loosdrechtse plassen" in html
     assert "Dating" in html

@@ -126,7 +126,7 @@ def test_best_matches_first(me_client, me):
     "change, missing",
     [
         ({"birth_date": None}, "your date of birth"),
-        ({"place": None, "latitude": None, "longitude": None}, "your place of residence"),
+        ({"place_id": None}, "your place of residence"),
         ({"seeks_women": False}, "who you are looking for"),
     ],
 )

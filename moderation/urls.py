@@ -1,0 +1,18 @@
+"""Moderation's pages for members and visitors (the staff work in admin)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "moderation"
+
+urlpatterns = [
+    # Reporting (DSA Art. 16): the public form, its receipt page, the form for one item.
+    path("report/", views.public_notice, name="notice"),
+    path("report/sent/", views.notice_sent, name="notice_sent"),
+    path("report/<str:token>/", views.report_item, name="report"),
+    # Decisions about the member, and appeals (DSA Art. 17, 20).
+    path("account/decisions/", views.my_decisions, name="my_decisions"),
+    path("account/decisions/<str:reference>/appeal/", views.appeal, name="appeal"),
+    path("appeal/<str:token>/", views.appeal_by_link, name="appeal_by_link"),
+]
