@@ -164,6 +164,11 @@ class StatementInput:
             )
         if self.ground == Statement.Ground.INCOMPATIBLE and not self.terms_clause.strip():
             raise DecisionRefused("no_clause", _("Name the clause of the terms it breaks."))
+        if not self.ground_explanation.strip():
+            raise DecisionRefused(
+                "no_explanation",
+                _("Explain why the content is illegal or against the terms."),
+            )
         if not self.facts.strip():
             raise DecisionRefused("no_facts", _("Describe the facts the decision rests on."))
         if len(self.facts) > FACTS_MAX_LENGTH:

@@ -121,13 +121,25 @@ def test_content_the_site_held_itself_is_marked_as_detected_automatically(bob, a
         ),
         (
             services.StatementInput(
-                ground=Statement.Ground.INCOMPATIBLE, terms_clause="4.2", facts="  "
+                ground=Statement.Ground.INCOMPATIBLE, terms_clause="4.2", facts="Feiten"
+            ),
+            "no_explanation",
+        ),
+        (
+            services.StatementInput(
+                ground=Statement.Ground.INCOMPATIBLE,
+                terms_clause="4.2",
+                ground_explanation="Tegen de voorwaarden.",
+                facts="  ",
             ),
             "no_facts",
         ),
         (
             services.StatementInput(
-                ground=Statement.Ground.INCOMPATIBLE, terms_clause="4.2", facts="x" * 2001
+                ground=Statement.Ground.INCOMPATIBLE,
+                terms_clause="4.2",
+                ground_explanation="Tegen de voorwaarden.",
+                facts="x" * 2001,
             ),
             "facts_too_long",
         ),

@@ -33,6 +33,7 @@ def decided_case(alice, bob, moderator):
         statement=services.StatementInput(
             ground=Statement.Ground.INCOMPATIBLE,
             terms_clause="Article 4.2",
+            ground_explanation="Asking for bank details is against the terms.",
             facts="The message asks for a bank PIN.",
         ),
     )

@@ -369,6 +369,7 @@ def marked(storage_root, django_capture_on_commit_callbacks):
         statement=moderation.StatementInput(
             ground=Statement.Ground.INCOMPATIBLE,
             terms_clause="4.2",
+            ground_explanation="Asking for money is against the terms.",
             facts="A message asked for money.",
         ),
     )
