@@ -385,12 +385,15 @@ def test_two_batches_at_the_same_time_send_each_mail_once(sink, no_chain, settin
     campaign = started(make_campaign())
     barrier = threading.Barrier(3)
     errors = []
+    batches_that_sent = []
 
     def worker():
         try:
             barrier.wait()
             for _round in range(30):
                 sent = sending.send_batch(campaign_id=campaign.pk)
+                if sent:
+                    batches_that_sent.append(sent)
                 queued = Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED)
                 if not sent and not queued.exists():
                     return
@@ -408,8 +411,10 @@ def test_two_batches_at_the_same_time_send_each_mail_once(sink, no_chain, settin
     assert errors == []
     assert delivered_to(sink) == Counter({member.email: 1 for member in members})
     assert statuses(campaign) == {"sent": 24}
-    # Each thread sent on one connection per batch, never one per mail.
-    assert len({mail.peer for mail in sink.mails}) <= 24 // 3
+    # Each batch sent on one connection, never one per mail. Racing claims can split the 24
+    # mails over more than 8 batches, so the bound is the batches that sent, not 24 // 3.
+    assert sum(batches_that_sent) == 24
+    assert len({mail.peer for mail in sink.mails}) <= len(batches_that_sent) < 24
 
 
 @pytest.mark.django_db(transaction=True)
