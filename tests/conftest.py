@@ -80,6 +80,25 @@ def _reference_data(request):
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     restore_reference_data()
+    if transactional:
+        request.node.stash[_emptied_by_flush] = True
+
+
+_emptied_by_flush = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test has emptied every table, put the reference data back once,
+    committed, so the tests after it find it instead of each re-inserting ~3,300 places inside
+    its own rolled-back transaction."""
+    yield
+    if nextitem is None or not item.stash.get(_emptied_by_flush, False):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        restore_reference_data()
 
 
 _reference_rows: dict[str, list[dict]] = {}
