@@ -342,6 +342,9 @@ def set_spending_limit(
     now = now or timezone.now()
     new = None if limit_euros is None else limit_euros * 100
     with transaction.atomic():
+        # The wallet lock first, as checkout takes it: a checkout running now finishes before
+        # a lowered limit is stored, and one started after it counts the new limit.
+        _locked_wallet(member)
         limit, _ = SpendingLimit.objects.select_for_update().get_or_create(member=member)
         _fold_in_due_change(limit, now)
         current = limit.monthly_limit_cents

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -573,6 +573,53 @@ def test_two_checkouts_at_once_cannot_both_pass_the_limit(settings):
     assert not errors
     assert sorted(results) == ["refused", "refused", "refused", "started"]
     assert Order.objects.filter(member=member).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changing_the_limit_waits_for_a_checkout_holding_the_wallet():
+    """A limit change takes the wallet lock that checkout holds between its limit check and the
+    order: it cannot slip in between (a checkout that passed the old limit finishes first)."""
+    member = MemberFactory()
+    services.set_spending_limit(member=member, limit_euros=50)
+    locked, release, changed = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+
+    def checkout_in_progress():
+        try:
+            with transaction.atomic():
+                services.lock_wallet(member=member)
+                locked.set()
+                release.wait(timeout=10)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def lower_the_limit():
+        try:
+            locked.wait(timeout=10)
+            services.set_spending_limit(member=member, limit_euros=10)
+            changed.set()
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=checkout_in_progress),
+        threading.Thread(target=lower_the_limit),
+    ]
+    for thread in threads:
+        thread.start()
+    assert locked.wait(timeout=10)
+    assert not changed.wait(timeout=0.5), "the limit changed while a checkout held the wallet"
+    release.set()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert changed.is_set()
+    assert services.monthly_limit_cents(member=member) == 1000
 
 
 # --- Admin: Finance sees, nobody changes ------------------------------------------------------
