@@ -10,7 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -51,13 +52,20 @@ def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingM
     return mail
 
 
+def _render_plain_text(name: str, context: dict) -> str:
+    """A plain-text template rendered without HTML escaping: "foto's" stays "foto's", not
+    "foto&#x27;s" (a text/plain part is not HTML)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_mail_parts(template_prefix: str, context: dict) -> tuple[str, str, str]:
     """Subject, plain text and HTML of a site mail from `<prefix>_subject.txt`,
     `<prefix>_message.txt` and `<prefix>_message.html`, in the active language (callers wrap
     it in `translation.override(<the recipient's language>)`)."""
-    subject = render_to_string(f"{template_prefix}_subject.txt", context)
+    subject = _render_plain_text(f"{template_prefix}_subject.txt", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    body = render_to_string(f"{template_prefix}_message.txt", context).strip()
+    # A plain str (not marked safe): the HTML wrapper escapes it.
+    body = str.strip(_render_plain_text(f"{template_prefix}_message.txt", context))
     html = render_to_string(
         f"{template_prefix}_message.html", {**context, "subject": subject, "body": body}
     )

@@ -78,3 +78,27 @@ def test_mail_is_queued_on_commit_not_before(django_capture_on_commit_callbacks)
     assert len(callbacks) == 1
     callbacks[0]()
     assert len(mail.outbox) == 1
+
+
+def test_the_text_part_is_not_html_escaped_and_the_html_part_is(settings):
+    """Plain text stays plain ("foto's", "&", "<"); the HTML wrapper escapes the same text."""
+    from django.utils import translation
+
+    settings.ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+    with translation.override("nl"):
+        subject, body, html = services.render_mail_parts(
+            "profiles/verification/email/refused",
+            {
+                "member": MemberFactory(username="jan"),
+                "requested_at": timezone.now(),
+                "reason": "Foto's <klein> & donker",
+                "verification_url": "https://example.org/v/",
+                "site_name": "Lage & Landen",
+            },
+        )
+
+    assert "Reden: Foto's <klein> & donker" in body
+    assert "&#x27;" not in body and "&amp;" not in body and "&lt;" not in body
+    assert "Foto&#x27;s &lt;klein&gt; &amp; donker" in html
+    assert "<klein>" not in html
+    assert "&#x27;" not in subject
