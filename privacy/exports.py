@@ -200,6 +200,8 @@ EXPORT_DOCS = {
             "refusal_reason": _("Why it was refused (empty when it was not)."),
             "requested_at": _("When you sent the selfie."),
             "decided_at": _("When a moderator decided."),
+            "revoked_at": _("When a moderator took a granted badge back (empty if never)."),
+            "revoke_reason": _("Why the badge was taken back (empty when it was not)."),
             "selfie": _(
                 "Your selfie in this export while it waits for review; it is deleted as soon "
                 "as a moderator has decided (then empty)."

@@ -350,6 +350,20 @@ class VerificationRefusalReason(models.TextChoices):
     )
 
 
+class VerificationRevokeReason(models.TextChoices):
+    """Why a moderator took a granted badge back; mailed to the member."""
+
+    PHOTOS_CHANGED = (
+        "photos_changed",
+        _("Your profile photos no longer show the person in the selfie we verified."),
+    )
+    IMPERSONATION = (
+        "impersonation",
+        _("We found that the profile uses photos of someone else."),
+    )
+    GRANTED_IN_ERROR = "granted_in_error", _("The badge was granted by mistake.")
+
+
 class VerificationRequest(models.Model):
     """A member's request for the "verified" badge: a selfie making the gesture the site asked
     for, which a moderator compares with the member's approved photos. The selfie exists only
@@ -389,6 +403,23 @@ class VerificationRequest(models.Model):
         verbose_name=_("decided by"),
     )
 
+    # A moderator took the badge back (profiles.verification.revoke_verification).
+    revoked_at = models.DateTimeField(_("badge revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoke_reason = models.CharField(
+        _("reason for revoking"),
+        max_length=20,
+        choices=VerificationRevokeReason.choices,
+        blank=True,
+    )
+
     class Meta:
         verbose_name = _("verification request")
         verbose_name_plural = _("verification requests")
@@ -411,6 +442,12 @@ class VerificationRequest(models.Model):
                     Q(status="refused", selfie="", decided_at__isnull=False) & ~Q(refusal_reason="")
                 ),
                 name="verification_decided_consistently",
+            ),
+            # Only a granted badge can be revoked, always with the moment and the reason.
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoke_reason="")
+                | (Q(status="granted", revoked_at__isnull=False) & ~Q(revoke_reason="")),
+                name="verification_revoked_consistently",
             ),
         ]
         indexes = [

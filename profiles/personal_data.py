@@ -143,6 +143,8 @@ class VerificationRequestData:
                 "refusal_reason": v.refusal_reason,
                 "requested_at": v.created_at.isoformat(),
                 "decided_at": v.decided_at.isoformat() if v.decided_at else None,
+                "revoked_at": v.revoked_at.isoformat() if v.revoked_at else None,
+                "revoke_reason": v.revoke_reason,
                 "selfie": _selfie_path(v) if v.selfie.name else None,
             }
             for v in VerificationRequest.objects.filter(member=member).order_by("created_at", "pk")
@@ -160,3 +162,4 @@ class VerificationRequestData:
         VerificationRequest.objects.filter(member=member).delete()
         # Requests this member decided as staff keep the decision, not the moderator.
         VerificationRequest.objects.filter(decided_by=member).update(decided_by=None)
+        VerificationRequest.objects.filter(revoked_by=member).update(revoked_by=None)

@@ -225,6 +225,10 @@ def _sync_main_and_has_photo(member) -> None:
     updated = Profile.objects.filter(member=member).exclude(has_photo=has_photo)
     if updated.update(has_photo=has_photo) == 0 and has_photo:
         Profile.objects.get_or_create(member=member, defaults={"has_photo": True})
+    # The verified badge rests on the photos the selfie was compared with (verification.py).
+    from .verification import sync_badge
+
+    sync_badge(member)
 
 
 def add_photo(*, member, upload) -> Photo:

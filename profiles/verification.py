@@ -9,9 +9,13 @@ without any metadata, under a server-made name, in the private storage. Only sta
 `profiles.review_verification` can open it (verification_views.serve_selfie), and every
 opening is logged in moderation's ContentAccessLog.
 
-The badge is Profile.verified_at. It stays when the member later changes or deletes photos:
-new photos are reviewed like any other, and the badge says a moderator once matched a live
-selfie with the photos of that time (README, "Verified badge").
+The badge is Profile.verified_at, derived by `sync_badge` from the latest granted request that
+no moderator revoked: it shows while at least one approved photo from before that grant is
+still on the profile. Adding photos keeps it (new photos are reviewed like any other); once
+every photo the moderator compared the selfie with is deleted or removed, it goes, so a
+profile cannot be verified with one face and then show another. A photo restored on appeal
+brings it back. A moderator can also revoke it (`revoke_verification`), with a reason mailed to
+the member, who can then ask again (README, "Verified badge").
 """
 
 import logging
@@ -39,6 +43,7 @@ from .models import (
     VerificationGesture,
     VerificationRefusalReason,
     VerificationRequest,
+    VerificationRevokeReason,
 )
 from .photos import PhotoRefused, clean_image
 
@@ -138,6 +143,44 @@ def is_verified(member) -> bool:
     if member is None or not member.is_authenticated:
         return False
     return Profile.objects.filter(member=member, verified_at__isnull=False).exists()
+
+
+def badge_grant(member) -> VerificationRequest | None:
+    """The grant the badge rests on: the latest granted request not revoked."""
+    return (
+        VerificationRequest.objects.filter(
+            member=member, status=VerificationRequest.Status.GRANTED, revoked_at__isnull=True
+        )
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def derived_verified_at(member):
+    """When the member's badge was granted, or None when they have none: the badge needs a
+    grant nobody revoked and an approved photo uploaded before it (one the moderator could
+    compare the selfie with) still on the profile."""
+    grant = badge_grant(member)
+    if grant is None:
+        return None
+    compared = Photo.objects.filter(
+        member=member, status=Photo.Status.APPROVED, created_at__lte=grant.decided_at
+    )
+    return grant.decided_at if compared.exists() else None
+
+
+def sync_badge(member) -> bool:
+    """Sets Profile.verified_at to what `derived_verified_at` says; returns True when the badge
+    went. Called, under the member's lock, by every change to their photos
+    (profiles.photos._sync_main_and_has_photo) and by revoking."""
+    verified_at = derived_verified_at(member)
+    before = Profile.objects.filter(member=member).values_list("verified_at", flat=True).first()
+    if before == verified_at:
+        return False
+    Profile.objects.filter(member=member).update(verified_at=verified_at)
+    lost = before is not None and verified_at is None
+    logger.info("verification.badge_%s member=%s", "lost" if lost else "shown", member.pk)
+    return lost
 
 
 def latest_request(member) -> VerificationRequest | None:
@@ -264,6 +307,8 @@ def _decide(*, verification: VerificationRequest, moderator, status: str, reason
     _require_reviewer(moderator)
     now = timezone.now()
     with transaction.atomic():
+        # The member first, as their photo changes lock it: the badge follows their photos.
+        get_user_model().objects.select_for_update().filter(pk=verification.member_id).first()
         locked = (
             VerificationRequest.objects.select_for_update()
             .select_related("member")
@@ -284,9 +329,8 @@ def _decide(*, verification: VerificationRequest, moderator, status: str, reason
             update_fields=["status", "refusal_reason", "decided_at", "decided_by", "selfie"]
         )
         if status == VerificationRequest.Status.GRANTED:
-            updated = Profile.objects.filter(member=locked.member).update(verified_at=now)
-            if not updated:
-                Profile.objects.create(member=locked.member, verified_at=now)
+            Profile.objects.get_or_create(member=locked.member)
+            sync_badge(locked.member)
         record_action(
             staff=moderator,
             action=f"verification.{status}",
@@ -327,6 +371,46 @@ def refuse_verification(
     )
 
 
+def revoke_verification(*, verification: VerificationRequest, moderator, reason: str):
+    """Takes a granted badge back, for one of VerificationRevokeReason: the member is told why
+    by mail and may ask again with a new selfie. Raises VerificationRefused when the request
+    is not a badge in force."""
+    _require_reviewer(moderator)
+    if reason not in VerificationRevokeReason.values:
+        raise ValueError(f"unknown revoke reason {reason!r}")
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().get(pk=verification.member_id)
+        locked = (
+            VerificationRequest.objects.select_for_update()
+            .select_related("member")
+            .filter(pk=verification.pk)
+            .first()
+        )
+        if (
+            locked is None
+            or locked.status != VerificationRequest.Status.GRANTED
+            or locked.revoked_at is not None
+        ):
+            raise VerificationRefused(
+                "not_granted", _("This request is not a granted badge, or it was revoked already.")
+            )
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = moderator
+        locked.revoke_reason = reason
+        locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        sync_badge(locked.member)
+        record_action(staff=moderator, action="verification.revoked", item=locked, detail=reason)
+        _tell_member(verification=locked)
+    verification.refresh_from_db()
+    logger.info(
+        "verification.revoked request=%s member=%s moderator=%s",
+        locked.pk,
+        locked.member_id,
+        moderator.pk,
+    )
+    return locked
+
+
 def open_selfie_for_review(*, verification: VerificationRequest, staff):
     """The selfie's file, opened for a reviewer; the opening is logged like a view of reported
     content (who saw whose selfie, when). Raises PermissionDenied for anyone else and
@@ -355,18 +439,30 @@ def _tell_member(*, verification: VerificationRequest) -> None:
     member = verification.member
     if not member.email:
         return
-    granted = verification.status == VerificationRequest.Status.GRANTED
+    if verification.revoked_at is not None:
+        template = "revoked"
+    elif verification.status == VerificationRequest.Status.GRANTED:
+        template = "granted"
+    else:
+        template = "refused"
     with translation.override(mail_language(member.language)):
+        if template == "revoked":
+            reason = str(VerificationRevokeReason(verification.revoke_reason).label)
+        elif template == "refused":
+            reason = str(VerificationRefusalReason(verification.refusal_reason).label)
+        else:
+            reason = ""
         context = {
             "member": member,
             "requested_at": timezone.localtime(verification.created_at),
-            "reason": (
-                "" if granted else str(VerificationRefusalReason(verification.refusal_reason).label)
-            ),
+            "granted_at": timezone.localtime(verification.decided_at)
+            if verification.decided_at
+            else None,
+            "reason": reason,
             "verification_url": site_url(reverse("profiles:verification")),
             "site_name": settings.SITE_NAME,
+            "helpdesk_email": settings.HELPDESK_EMAIL,
         }
-        kind = "verification_granted" if granted else "verification_refused"
-        template = "granted" if granted else "refused"
+        kind = f"verification_{template}"
         parts = render_mail_parts(f"profiles/verification/email/{template}", context)
     queue_rendered_mail(parts=parts, to=member.email, kind=kind, member=member)

@@ -4,7 +4,7 @@ staff-only view that logs each opening) next to the member's approved photos, an
 refuses through profiles.verification. Nobody adds, edits or deletes requests here.
 
 Needs `profiles.view_verificationrequest` to see the queue and `profiles.review_verification`
-to see selfies and decide (members/roles.py, Moderators)."""
+to see selfies, decide and revoke a granted badge (members/roles.py, Moderators)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +19,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from . import verification as services
-from .models import VerificationRefusalReason, VerificationRequest
+from .models import VerificationRefusalReason, VerificationRequest, VerificationRevokeReason
 from .photos import approved_photos
 
 
@@ -40,6 +40,14 @@ class VerificationDecisionForm(forms.Form):
         if data.get("decision") == self.REFUSE and not data.get("reason"):
             self.add_error("reason", _("Choose the reason for the refusal."))
         return data
+
+
+class RevokeBadgeForm(forms.Form):
+    revoke_reason = forms.ChoiceField(
+        label=_("Reason for revoking"),
+        choices=[("", "---------"), *VerificationRevokeReason.choices],
+        help_text=_("The member receives this reason by mail, in their own language."),
+    )
 
 
 @admin.register(VerificationRequest)
@@ -93,16 +101,21 @@ class VerificationRequestAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, verification):
             raise PermissionDenied
         can_review = self.has_review_permission(request)
+        form, revoke_form = VerificationDecisionForm(), RevokeBadgeForm()
         if request.method == "POST":
             if not can_review:
                 raise PermissionDenied
-            form = VerificationDecisionForm(request.POST)
-            if form.is_valid():
-                if self._decide(request, verification, form.cleaned_data):
+            if "revoke" in request.POST:
+                revoke_form = RevokeBadgeForm(request.POST)
+                if revoke_form.is_valid() and self._revoke(
+                    request, verification, revoke_form.cleaned_data["revoke_reason"]
+                ):
+                    return redirect(request.path)
+            else:
+                form = VerificationDecisionForm(request.POST)
+                if form.is_valid() and self._decide(request, verification, form.cleaned_data):
                     return redirect(reverse("admin:profiles_verificationrequest_changelist"))
-                verification.refresh_from_db()
-        else:
-            form = VerificationDecisionForm()
+            verification.refresh_from_db()
         gesture = services.gesture(verification.gesture)
         shows_selfie = can_review and verification.is_pending and bool(verification.selfie.name)
         context = {
@@ -124,10 +137,32 @@ class VerificationRequestAdmin(admin.ModelAdmin):
             "waited": timesince(verification.created_at, verification.decided_at or timezone.now()),
             "form": form,
             "can_review": can_review and verification.is_pending,
+            "revoke_form": revoke_form,
+            # A granted badge nobody revoked can be taken back (photos changed, impersonation).
+            "can_revoke": can_review
+            and verification.status == VerificationRequest.Status.GRANTED
+            and verification.revoked_at is None,
+            "badge_shown": services.badge_grant(verification.member) == verification
+            and services.is_verified(verification.member),
             "has_view_permission": True,
             **(extra_context or {}),
         }
         return TemplateResponse(request, "profiles/verification/admin_review.html", context)
+
+    def _revoke(self, request, verification, reason) -> bool:
+        try:
+            services.revoke_verification(
+                verification=verification, moderator=request.user, reason=reason
+            )
+        except services.VerificationRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return False
+        self.message_user(
+            request,
+            _("Badge revoked: the member no longer has it and is told why by mail."),
+            messages.SUCCESS,
+        )
+        return True
 
     def _decide(self, request, verification, data) -> bool:
         try:

@@ -18,7 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import photos as photo_services
 from . import verification as services
-from .models import Profile, VerificationRefusalReason, VerificationRequest
+from .models import (
+    Profile,
+    VerificationRefusalReason,
+    VerificationRequest,
+    VerificationRevokeReason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +123,17 @@ def verification_page(request):
         "refusal": (
             VerificationRefusalReason(latest.refusal_reason).label
             if latest is not None and latest.refusal_reason in VerificationRefusalReason.values
+            else None
+        ),
+        # The last grant's badge is gone: revoked by a moderator, or its photos are gone.
+        "badge_gone": (
+            latest is not None
+            and latest.status == VerificationRequest.Status.GRANTED
+            and not (profile and profile.verified_at)
+        ),
+        "revoke_reason": (
+            VerificationRevokeReason(latest.revoke_reason).label
+            if latest is not None and latest.revoke_reason in VerificationRevokeReason.values
             else None
         ),
         "why_not": refused,

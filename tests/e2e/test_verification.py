@@ -136,3 +136,49 @@ def test_the_verification_page_reflows_at_200_and_400_percent(context_factory, w
         "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
     )
     assert sizes["scroll"] <= sizes["inner"], sizes
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_moderator_revokes_a_badge_and_the_member_reads_why(context_factory, language):
+    """The review page of a granted request, with its revoke form, passes axe; revoking with a
+    reason takes the badge away, and the member's page saying why passes axe too."""
+    from profiles import verification
+    from profiles.models import Profile, VerificationGesture
+
+    from .test_moderation_admin import moderator_login
+
+    member = member_with_approved_photo(f"revoke_{language}")
+    asked = verification.request_verification(
+        member=member,
+        gesture_code=VerificationGesture.V_SIGN,
+        upload=images.upload(images.jpeg_bytes()),
+    )
+    review = f"/admin/profiles/verificationrequest/{asked.pk}/change/"
+    page = moderator_login(context_factory(language=language), f"revoker_{language}")
+    page.goto(review)
+    with page.expect_navigation():
+        page.locator("#decision-form button[value=grant]").click()
+    page.goto(review)
+    expect(page.locator("#verification-badge")).to_be_visible()
+    assert_accessible(page)
+
+    # Without a reason the browser does not send the form (the server refuses it too:
+    # tests/profiles/test_verification.py).
+    expect(page.locator("#id_revoke_reason")).to_have_attribute("required", "")
+    page.locator("#revoke-form button[name=revoke]").click()
+    expect(page.locator("#revoke-form")).to_be_visible()
+    assert Profile.objects.get(member=member).verified_at is not None
+    page.select_option("#id_revoke_reason", "photos_changed")
+    with page.expect_navigation():
+        page.locator("#revoke-form button[name=revoke]").click()
+    expect(page.locator(".messagelist")).to_be_visible()
+    expect(page.locator("#revoke-form")).to_have_count(0)
+    assert Profile.objects.get(member=member).verified_at is None
+
+    page = context_factory(language=language).new_page()
+    log_in(page, member.username)
+    page.goto(PAGE)
+    expect(page.locator(".verification-status .verified-badge")).to_have_count(0)
+    expect(page.locator("input[name=selfie]")).to_have_count(1)
+    assert_language(page, language)
+    assert_accessible(page)

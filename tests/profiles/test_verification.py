@@ -8,6 +8,7 @@ The `reviewers` fixture gives the Moderators group `profiles.view_verificationre
 on the role map's migration (members/roles.py).
 """
 
+import html
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from profiles.models import (
     VerificationGesture,
     VerificationRefusalReason,
     VerificationRequest,
+    VerificationRevokeReason,
 )
 from profiles.services import add_favourite
 from profiles.verification_views import SESSION_KEY
@@ -551,8 +553,184 @@ def test_erasure_removes_requests_and_the_waiting_selfie(
 
 
 def test_a_moderators_erasure_keeps_their_decisions_without_them(candidate, moderator):
-    services.grant_verification(verification=ask(candidate), moderator=moderator)
+    granted = ask(candidate)
+    services.grant_verification(verification=granted, moderator=moderator)
+    services.revoke_verification(verification=granted, moderator=moderator, reason="impersonation")
 
     registry.entry_for(VerificationRequest).erase(moderator)
 
-    assert VerificationRequest.objects.get(member=candidate).decided_by is None
+    kept = VerificationRequest.objects.get(member=candidate)
+    assert (kept.decided_by, kept.revoked_by) == (None, None)
+    assert kept.revoke_reason == "impersonation" and kept.revoked_at is not None
+
+
+# --- The badge follows the photos; a moderator can take it back -------------------------------
+
+
+def verified(member) -> bool:
+    return Profile.objects.filter(member=member, verified_at__isnull=False).exists()
+
+
+def test_the_badge_goes_when_every_photo_it_was_checked_against_is_gone(
+    client, candidate, moderator, english
+):
+    """A photo added after the grant keeps the badge while an older one is there; once only
+    photos the moderator never compared remain, the badge goes (no verify-then-swap), the page
+    says why, and the member may ask again."""
+    [compared] = photo_services.approved_photos(member=candidate)
+    services.grant_verification(verification=ask(candidate), moderator=moderator)
+    assert verified(candidate)
+    later = approve_a_photo(candidate)
+    assert verified(candidate)
+
+    photo_services.delete_photo(photo=compared)
+
+    assert not verified(candidate)
+    assert list(photo_services.approved_photos(member=candidate)) == [later]
+    client.force_login(candidate)
+    page = client.get(PAGE).content.decode()
+    assert "none of the photos the moderator compared your selfie with" in page
+    assert 'class="verified-badge"' not in page
+    assert 'name="selfie"' in page  # may ask again
+    services.check_can_request(member=candidate)
+
+
+def test_a_photo_removed_by_moderation_and_restored_on_appeal_brings_the_badge_back(
+    candidate, moderator
+):
+    [compared] = photo_services.approved_photos(member=candidate)
+    granted = ask(candidate)
+    services.grant_verification(verification=granted, moderator=moderator)
+    granted.refresh_from_db()
+
+    photo_services.reject_photo(photo=compared, moderator=moderator)
+    assert not verified(candidate)
+
+    photo_services.restore_photo(photo=compared)
+    assert Profile.objects.get(member=candidate).verified_at == granted.decided_at
+
+
+def test_a_photo_hidden_pending_an_urgent_report_keeps_the_badge(candidate, moderator):
+    """Hiding is not a decision: the badge stays until the photo is actually removed."""
+    [compared] = photo_services.approved_photos(member=candidate)
+    services.grant_verification(verification=ask(candidate), moderator=moderator)
+
+    photo_services.hide_photo(photo=compared)
+
+    assert verified(candidate)
+
+
+@pytest.mark.parametrize(
+    ("language", "reason_text"),
+    [
+        ("nl", "foto's van iemand anders"),
+        ("en", "uses photos of someone else"),
+    ],
+    ids=["nl", "en"],
+)
+def test_a_moderator_revokes_the_badge_and_the_member_is_told_why(
+    committing_client, candidate, moderator, language, reason_text
+):
+    candidate.language = language
+    candidate.save(update_fields=["language"])
+    granted = ask(candidate)
+    services.grant_verification(verification=granted, moderator=moderator)
+    mail.outbox.clear()
+    committing_client.force_login(moderator)
+    url = f"{QUEUE}{granted.pk}/change/"
+    committing_client.cookies["django_language"] = "en"
+    page = committing_client.get(url).content.decode()
+    assert 'id="revoke-form"' in page and "Shown on the profile" in page
+
+    response = committing_client.post(
+        url, {"revoke": "1", "revoke_reason": VerificationRevokeReason.IMPERSONATION}
+    )
+
+    assert response.status_code == 302
+    granted.refresh_from_db()
+    assert (granted.revoked_by, granted.revoke_reason) == (moderator, "impersonation")
+    assert not verified(candidate)
+    action = ModerationAction.objects.get(action="verification.revoked")
+    assert (action.staff, action.object_id) == (moderator, granted.pk)
+    row = OutgoingMail.objects.get(kind="verification_revoked")
+    assert row.member == candidate
+    [sent] = mail.outbox
+    assert sent.to == [candidate.email]
+    assert reason_text in sent.body
+    assert reverse("profiles:verification") in sent.body
+    after = committing_client.get(url).content.decode()
+    assert 'id="revoke-form"' not in after and "Revoked at" in after
+
+    committing_client.force_login(candidate)
+    committing_client.cookies["django_language"] = language
+    own = html.unescape(committing_client.get(PAGE).content.decode())
+    assert reason_text in own
+    assert 'name="selfie"' in own
+    with pytest.raises(services.VerificationRefused):
+        services.revoke_verification(
+            verification=granted, moderator=moderator, reason="impersonation"
+        )
+
+
+def test_a_new_grant_after_a_revocation_gives_the_badge_again(candidate, moderator):
+    first = ask(candidate)
+    services.grant_verification(verification=first, moderator=moderator)
+    services.revoke_verification(verification=first, moderator=moderator, reason="photos_changed")
+    assert not verified(candidate)
+
+    second = ask(candidate)
+    services.grant_verification(verification=second, moderator=moderator)
+
+    second.refresh_from_db()
+    assert Profile.objects.get(member=candidate).verified_at == second.decided_at
+
+
+def test_revoking_needs_a_reason_and_the_review_permission(client, candidate, moderator):
+    granted = ask(candidate)
+    services.grant_verification(verification=granted, moderator=moderator)
+    url = f"{QUEUE}{granted.pk}/change/"
+    client.cookies["django_language"] = "en"
+    client.force_login(moderator)
+
+    without_reason = client.post(url, {"revoke": "1", "revoke_reason": ""})
+
+    assert without_reason.status_code == 200
+    assert "This field is required." in without_reason.content.decode()
+    assert verified(candidate)
+
+    client.force_login(staff_member("Helpdesk"))
+    refused = client.post(url, {"revoke": "1", "revoke_reason": "impersonation"})
+    assert refused.status_code == 403
+    with pytest.raises(services.PermissionDenied):
+        services.revoke_verification(
+            verification=granted, moderator=staff_member("Helpdesk"), reason="impersonation"
+        )
+    granted.refresh_from_db()
+    assert granted.revoked_at is None and verified(candidate)
+
+
+def test_a_refused_or_waiting_request_cannot_be_revoked(candidate, moderator):
+    refused = ask(candidate)
+    services.refuse_verification(verification=refused, moderator=moderator, reason="poor_quality")
+    waiting = ask(candidate)
+
+    for verification in (refused, waiting):
+        with pytest.raises(services.VerificationRefused):
+            services.revoke_verification(
+                verification=verification, moderator=moderator, reason="impersonation"
+            )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VerificationRequest.objects.filter(pk=refused.pk).update(
+            revoked_at=timezone.now(), revoke_reason="impersonation"
+        )
+
+
+def test_export_tells_when_and_why_a_badge_was_revoked(candidate, moderator):
+    granted = ask(candidate)
+    services.grant_verification(verification=granted, moderator=moderator)
+    services.revoke_verification(verification=granted, moderator=moderator, reason="photos_changed")
+
+    [row] = registry.entry_for(VerificationRequest).export(candidate)
+
+    assert row["revoke_reason"] == "photos_changed" and row["revoked_at"]
+    assert registry.entry_for(Profile).export(candidate)[0]["verified_at"] is None
