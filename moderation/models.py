@@ -483,6 +483,16 @@ class Appeal(models.Model):
         blank=True,
         related_name="moderation_appeals",
     )
+    # A visitor without an account appeals through their notice (the link in its outcome
+    # mail): then `appellant` is empty and the outcome goes to the notice's address.
+    notice = models.ForeignKey(
+        Notice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("notice of the visitor who appealed"),
+    )
     role = models.CharField(_("appealed by"), max_length=10, choices=Role.choices)
     explanation = models.TextField(_("explanation"), max_length=EXPLANATION_MAX_LENGTH)
     case = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="appeal")
@@ -507,7 +517,12 @@ class Appeal(models.Model):
                 fields=["decision", "appellant"],
                 condition=Q(appellant__isnull=False),
                 name="one_appeal_per_person_and_decision",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["decision", "notice"],
+                condition=Q(notice__isnull=False),
+                name="one_appeal_per_notice_and_decision",
+            ),
         ]
 
     def __str__(self):

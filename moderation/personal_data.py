@@ -381,11 +381,13 @@ class ModerationActionData:
 def erase_visitor_notices(*, email: str) -> int:
     """The helpdesk's way to erase what a visitor without an account gave with their notices
     (name, e-mail address, language, explanation), found by the e-mail address they used.
-    The notices stay on their cases, without the person. Returns how many were erased."""
+    The notices stay on their cases, without the person, and so do appeals filed through
+    them, without their explanation. Returns how many notices were erased."""
     email = (email or "").strip()
     if not email:
         return 0
     with transaction.atomic():
-        return Notice.objects.filter(reporter__isnull=True, email__iexact=email).update(
-            name="", email="", language="", explanation=""
-        )
+        notices = Notice.objects.filter(reporter__isnull=True, email__iexact=email)
+        # Their appeals (through the outcome mail's link) stay counted, without what they wrote.
+        Appeal.objects.filter(notice__in=notices).update(explanation="", reasons="")
+        return notices.update(name="", email="", language="", explanation="")

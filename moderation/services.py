@@ -76,6 +76,7 @@ DEFAULT_REPORTS_PER_DAY = 20
 REPORT_WINDOW_SECONDS = 24 * 3600
 TERRITORIAL_SCOPE = ["NL", "BE"]
 APPEAL_TOKEN_SALT = "moderation.appeal"  # noqa: S105 (a signing salt)
+NOTICE_APPEAL_TOKEN_SALT = "moderation.appeal.notice"  # noqa: S105 (a signing salt)
 
 # The decisions a moderator takes on a first-instance case.
 DISMISS = "dismiss"
@@ -1223,6 +1224,61 @@ def read_appeal_token(token: str, *, max_age_days: int | None = None):
     return decision, member
 
 
+def notice_appeal_token(*, decision: ReportDecision, notice: Notice) -> str:
+    """A token for the appeal link in the outcome mail of a visitor's notice: a visitor has no
+    account, so the link (sent to the address they gave) is how they appeal (DSA Art. 20(1):
+    those who submitted a notice can complain about the decision taken on it)."""
+    return signing.dumps([decision.pk, notice.pk], salt=NOTICE_APPEAL_TOKEN_SALT, compress=True)
+
+
+def read_notice_appeal_token(token: str):
+    """(decision, notice) from a visitor's appeal token, or None (also when the notice's
+    details were erased: there is nobody left to answer)."""
+    max_age = timedelta(days=31 * (appeal_months() + 1))
+    try:
+        decision_id, notice_id = signing.loads(
+            token, salt=NOTICE_APPEAL_TOKEN_SALT, max_age=max_age
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    decision = ReportDecision.objects.select_related("report").filter(pk=decision_id).first()
+    notice = Notice.objects.filter(pk=notice_id, reporter__isnull=True).exclude(email="").first()
+    if decision is None or notice is None or notice.report_id != decision.report_id:
+        return None
+    return decision, notice
+
+
+def visitor_appeal_refusal(*, decision: ReportDecision, notice: Notice, now=None):
+    """Why the visitor who gave `notice` cannot appeal `decision` now, or None if they can:
+    as a member reporter, only a dismissal of their report, once, within the appeal months."""
+    now = now or timezone.now()
+    if (
+        notice.reporter_id is not None
+        or notice.report_id != decision.report_id
+        or decision.decision != Decision.DISMISSED
+    ):
+        return AppealRefused("not_yours", _("You cannot appeal this decision."))
+    if decision.reversed_at is not None:
+        return AppealRefused("reversed", _("This decision has already been reversed."))
+    if Appeal.objects.filter(decision=decision, notice=notice).exists():
+        return AppealRefused("already", _("You have already appealed this decision."))
+    if now > appeal_deadline(decision.created_at):
+        return _too_late()
+    return None
+
+
+def _too_late() -> AppealRefused:
+    return AppealRefused(
+        "too_late",
+        ngettext_lazy(
+            "A decision can be appealed within %(months)s month. That time has passed.",
+            "A decision can be appealed within %(months)s months. That time has passed.",
+            "months",
+        )
+        % {"months": appeal_months()},
+    )
+
+
 def appeal_role(*, decision: ReportDecision, member) -> str | None:
     """Whether `member` may appeal `decision` at all: as the member it restricts, or as a
     reporter of a case that was dismissed."""
@@ -1247,21 +1303,11 @@ def appeal_refusal(*, decision: ReportDecision, member, now=None):
     if Appeal.objects.filter(decision=decision, appellant=member).exists():
         return AppealRefused("already", _("You have already appealed this decision."))
     if now > appeal_deadline(decision.created_at):
-        return AppealRefused(
-            "too_late",
-            ngettext_lazy(
-                "A decision can be appealed within %(months)s month. That time has passed.",
-                "A decision can be appealed within %(months)s months. That time has passed.",
-                "months",
-            )
-            % {"months": appeal_months()},
-        )
+        return _too_late()
     return None
 
 
-def file_appeal(*, decision: ReportDecision, appellant, explanation: str) -> Appeal:
-    """Files an appeal: free, once per person and decision, within six months. It becomes a
-    case in the same queue, holding the same items, with the original category's priority."""
+def _clean_appeal_explanation(explanation: str) -> str:
     explanation = (explanation or "").strip()
     if not explanation:
         raise AppealRefused("no_explanation", _("Explain why the decision should change."))
@@ -1271,39 +1317,68 @@ def file_appeal(*, decision: ReportDecision, appellant, explanation: str) -> App
             _("An explanation can be at most %(limit)s characters.")
             % {"limit": EXPLANATION_MAX_LENGTH},
         )
+    return explanation
+
+
+def _open_appeal(*, decision: ReportDecision, role: str, explanation: str, **appellant) -> Appeal:
+    """The appeal and its case in the same queue, holding the same items, with the original
+    category's priority (inside the caller's transaction, after its checks)."""
+    original = decision.report
+    case = Report.objects.create(
+        content_type=original.content_type,
+        reason=original.reason,
+        priority=min(priority_for(original.reason), Priority.NORMAL),
+        reported_member=original.reported_member,
+        appeal_of=decision,
+    )
+    ReportedItem.objects.bulk_create(
+        ReportedItem(
+            report=case,
+            content_type_id=item.content_type_id,
+            object_id=item.object_id,
+            removed_at=item.removed_at,
+        )
+        for item in original.items.all()
+    )
+    appeal = Appeal.objects.create(
+        decision=decision, role=role, explanation=explanation, case=case, **appellant
+    )
+    record_action(staff=None, action="appeal.filed", report=case)
+    logger.info("appeal.filed appeal=%s case=%s", appeal.pk, case.pk)
+    return appeal
+
+
+def file_visitor_appeal(*, decision: ReportDecision, notice: Notice, explanation: str) -> Appeal:
+    """A visitor's appeal against the dismissal of their notice (through the link in the
+    outcome mail): free, once, within the appeal months, a case in the same queue like a
+    member's. The outcome is mailed to the address of the notice."""
+    explanation = _clean_appeal_explanation(explanation)
+    with transaction.atomic():
+        # Serialise with other appeals on this notice; then check under the lock.
+        Notice.objects.select_for_update().filter(pk=notice.pk).first()
+        refused = visitor_appeal_refusal(decision=decision, notice=notice)
+        if refused is not None:
+            raise refused
+        return _open_appeal(
+            decision=decision, role=Appeal.Role.REPORTER, explanation=explanation, notice=notice
+        )
+
+
+def file_appeal(*, decision: ReportDecision, appellant, explanation: str) -> Appeal:
+    """Files an appeal: free, once per person and decision, within six months. It becomes a
+    case in the same queue, holding the same items, with the original category's priority."""
+    explanation = _clean_appeal_explanation(explanation)
     with transaction.atomic():
         _lock_member(appellant)
         refused = appeal_refusal(decision=decision, member=appellant)
         if refused is not None:
             raise refused
-        original = decision.report
-        role = appeal_role(decision=decision, member=appellant)
-        case = Report.objects.create(
-            content_type=original.content_type,
-            reason=original.reason,
-            priority=min(priority_for(original.reason), Priority.NORMAL),
-            reported_member=original.reported_member,
-            appeal_of=decision,
-        )
-        ReportedItem.objects.bulk_create(
-            ReportedItem(
-                report=case,
-                content_type_id=item.content_type_id,
-                object_id=item.object_id,
-                removed_at=item.removed_at,
-            )
-            for item in original.items.all()
-        )
-        appeal = Appeal.objects.create(
+        return _open_appeal(
             decision=decision,
-            appellant=appellant,
-            role=role,
+            role=appeal_role(decision=decision, member=appellant),
             explanation=explanation,
-            case=case,
+            appellant=appellant,
         )
-        record_action(staff=None, action="appeal.filed", report=case)
-    logger.info("appeal.filed appeal=%s case=%s", appeal.pk, case.pk)
-    return appeal
 
 
 def _lift(decision: ReportDecision, *, now) -> None:
@@ -1553,15 +1628,8 @@ def _tell_reporters(report: Report, recorded: ReportDecision) -> None:
                 "dismissed": recorded.decision == Decision.DISMISSED,
                 "decision_label": str(Decision(recorded.decision).label),
                 "name": member.username if member is not None else notice.name,
-                "decisions_url": _site(reverse("moderation:my_decisions")),
-                "appeal_url": _site(
-                    reverse(
-                        "moderation:appeal_by_link",
-                        args=[appeal_token(decision=recorded, member=member)],
-                    )
-                )
-                if member is not None and recorded.decision == Decision.DISMISSED
-                else "",
+                "decisions_url": _site(reverse("moderation:my_decisions")) if member else "",
+                "appeal_url": _reporter_appeal_url(recorded, notice),
                 "appeal_until": timezone.localtime(appeal_deadline(recorded.created_at)),
             }
             with translation.override(
@@ -1579,20 +1647,34 @@ def _tell_reporters(report: Report, recorded: ReportDecision) -> None:
         Notice.objects.filter(pk=notice.pk).update(outcome_sent_at=now)
 
 
+def _reporter_appeal_url(recorded: ReportDecision, notice: Notice) -> str:
+    """The appeal link for a reporter told of a dismissal: a member's or a visitor's."""
+    if recorded.decision != Decision.DISMISSED:
+        return ""
+    if notice.reporter is not None:
+        token = appeal_token(decision=recorded, member=notice.reporter)
+        return _site(reverse("moderation:appeal_by_link", args=[token]))
+    token = notice_appeal_token(decision=recorded, notice=notice)
+    return _site(reverse("moderation:appeal_by_notice_link", args=[token]))
+
+
 def _mail_appeal_outcome(appeal: Appeal) -> None:
     member = appeal.appellant
-    if member is None or not member.email:
+    visitor = appeal.notice if member is None else None
+    to = member.email if member is not None else (visitor.email if visitor else "")
+    if not to:
         return
     _queue(
         "moderation/email/appeal_outcome",
-        language=member.language,
+        language=member.language if member is not None else visitor.language,
         context={
             "member": member,
+            "name": member.username if member is not None else visitor.name,
             "appeal": appeal,
             "reversed": appeal.outcome == Appeal.Outcome.REVERSED,
-            "decisions_url": _site(reverse("moderation:my_decisions")),
+            "decisions_url": _site(reverse("moderation:my_decisions")) if member else "",
         },
-        to=member.email,
+        to=to,
         kind="moderation_appeal_outcome",
         member=member,
     )

@@ -15,4 +15,6 @@ urlpatterns = [
     path("account/decisions/", views.my_decisions, name="my_decisions"),
     path("account/decisions/<str:reference>/appeal/", views.appeal, name="appeal"),
     path("appeal/<str:token>/", views.appeal_by_link, name="appeal_by_link"),
+    # A visitor's appeal against the dismissal of their notice (the outcome mail's link).
+    path("appeal/report/<str:token>/", views.appeal_by_notice_link, name="appeal_by_notice_link"),
 ]

@@ -381,6 +381,43 @@ def appeal(request, reference):
 
 
 @require_http_methods(["GET", "POST"])
+def appeal_by_notice_link(request, token):
+    """The appeal link in the outcome mail of a visitor's notice (they have no account): the
+    token names the decision and the notice; the outcome goes to the notice's address."""
+    found = services.read_notice_appeal_token(token)
+    if found is None:
+        logger.info("appeal.link_invalid")
+        return render(
+            request,
+            "moderation/appeal_link_invalid.html",
+            {"helpdesk_email": settings.HELPDESK_EMAIL},
+            status=400,
+        )
+    decision, notice = found
+    form = AppealForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.file_visitor_appeal(
+                decision=decision, notice=notice, explanation=form.cleaned_data["explanation"]
+            )
+        except services.AppealRefused as refused:
+            field = "explanation" if refused.code in ("no_explanation", "too_long") else None
+            form.add_error(field, refused.message)
+        else:
+            return redirect("moderation:appeal_by_notice_link", token=token)
+    context = {
+        "decision": decision,
+        "row": None,
+        "notice": notice,
+        "appeal": Appeal.objects.filter(decision=decision, notice=notice).first(),
+        "refusal": services.visitor_appeal_refusal(decision=decision, notice=notice),
+        "appeal_until": timezone.localtime(services.appeal_deadline(decision.created_at)),
+        **_redress_context(),
+    }
+    return render(request, "moderation/appeal.html", {"form": form, "by_link": True, **context})
+
+
+@require_http_methods(["GET", "POST"])
 def appeal_by_link(request, token):
     """The appeal link of a statement or outcome mail: works without logging in (a suspended
     member cannot log in); the token names the decision and the member."""

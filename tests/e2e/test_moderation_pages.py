@@ -45,6 +45,19 @@ def scene(context_factory, transactional_db):
         reporter=sanne,
     )
     statement = Statement.objects.get(decision=decision)
+    carl = make_member(username="carl", email="carl@example.org")
+    visitors = services.submit_notice(
+        item=profile_and_photo(carl),
+        category="scam",
+        explanation="Dit is mijn foto",
+        good_faith=True,
+        name="Vera Visser",
+        email="vera@example.org",
+        language="nl",
+    )
+    dismissal = services.decide_case(
+        report=visitors.report, moderator=moderator, action=services.DISMISS, statement=None
+    )
     return {
         "sanne": sanne,
         "bob": bob,
@@ -55,6 +68,10 @@ def scene(context_factory, transactional_db):
         "appeal_link": reverse(
             "moderation:appeal_by_link",
             args=[services.appeal_token(decision=decision, member=sanne)],
+        ),
+        "visitor_appeal_link": reverse(
+            "moderation:appeal_by_notice_link",
+            args=[services.notice_appeal_token(decision=dismissal, notice=visitors)],
         ),
     }
 
@@ -89,6 +106,25 @@ def test_the_visitors_pages_are_accessible(context_factory, scene, language):
         assert_language(page, language)
     check(page, "/report/niet-geldig/", problems, status=404)
     check(page, "/appeal/niet-geldig/", problems, status=400)
+    check(page, "/appeal/report/niet-geldig/", problems, status=400)
+
+    # A visitor appeals the dismissal of their report from the outcome mail's link: the form
+    # sent empty keeps its error in the field's description; then the appeal is filed.
+    check(page, scene["visitor_appeal_link"], problems)
+    with page.expect_navigation():
+        page.locator("#appeal-send").click()
+    expect(page.locator("#appeal-errors")).to_be_visible()
+    assert page.locator("#id_explanation_error").inner_text().strip() in (
+        field_descriptions(page).get("id_explanation", "")
+    )
+    if report := axe_report(page):
+        problems.append(f"visitor appeal with errors:\n{report}")
+    page.locator("#id_explanation").fill("Het is echt mijn foto.")
+    with page.expect_navigation():
+        page.locator("#appeal-send").click()
+    expect(page.locator(".appeal-state")).to_be_visible()
+    if report := axe_report(page):
+        problems.append(f"visitor appeal filed:\n{report}")
 
     page.goto("/report/")
     descriptions = send_empty_form(page, problems)
@@ -195,7 +231,7 @@ def test_a_visitor_reports_a_photo_with_the_keyboard_only(context_factory, scene
         page.keyboard.press("Enter")
 
     assert "/report/sent/" in page.url
-    notice = Notice.objects.get(reporter__isnull=True)
+    notice = Notice.objects.filter(reporter__isnull=True).latest("created_at")
     expect(page.locator("#notice-reference")).to_have_text(notice.public_id)
     assert (notice.reason, notice.name, notice.email) == (
         "non_consensual",

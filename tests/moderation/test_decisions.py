@@ -9,7 +9,7 @@ import pytest
 
 from messaging.models import Message
 from moderation import services
-from moderation.models import Decision, Report, ReporterStanding, Statement, Strike
+from moderation.models import Decision, Notice, Report, ReporterStanding, Statement, Strike
 from privacy.registry import erase_member_data
 
 from .conftest import send
@@ -272,9 +272,9 @@ def test_reporters_are_told_the_outcome_without_the_members_details(alice, bob, 
     assert all(n.outcome_sent_at for n in report.notices.all())
 
 
-def test_a_dismissal_can_be_appealed_by_a_member_reporter_not_by_a_visitor(alice, bob, moderator):
-    """The member who reported gets an appeal link; a visitor without an account cannot
-    appeal (the internal system is for the site's members) and is pointed to the helpdesk."""
+def test_a_dismissal_can_be_appealed_by_a_member_reporter_and_by_a_visitor(alice, bob, moderator):
+    """The member who reported gets their appeal link; a visitor without an account gets one
+    naming their notice (DSA Art. 20(1); tests/moderation/test_visitor_appeals.py)."""
     report, message = reported_message(alice, bob, reason="scam")
     services.submit_notice(
         item=message,
@@ -293,7 +293,11 @@ def test_a_dismissal_can_be_appealed_by_a_member_reporter_not_by_a_visitor(alice
     (link,) = [link for link in links_in(to_alice.body_text) if "/appeal/" in link]
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert services.read_appeal_token(token) == (decision, alice)
-    assert "/appeal/" not in to_vera.body_text
+    (visitor_link,) = [link for link in links_in(to_vera.body_text) if "/appeal/" in link]
+    assert "/appeal/report/" in visitor_link
+    visitor_token = visitor_link.rstrip("/").rsplit("/", 1)[-1]
+    vera = Notice.objects.get(email="vera@example.net")
+    assert services.read_notice_appeal_token(visitor_token) == (decision, vera)
     assert "Hello Vera," in to_vera.body_text
 
 
