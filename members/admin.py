@@ -13,7 +13,9 @@ CONTACT_PERMISSION = "members.view_contact_details"
 @admin.register(Member)
 class MemberAdmin(UserAdmin):
     """Staff see members; only roles with `view_contact_details` (helpdesk) see e-mail
-    addresses, and only those with `suspend_member` (moderators) can suspend."""
+    addresses. Nobody suspends or reinstates here: a suspension is a moderation decision with a
+    statement of reasons (issue 11), taken on a case in the moderation queue (without a report:
+    "Open a case" there), and it ends by itself or on appeal."""
 
     list_display = ("username", "status", "gender", "date_joined", "last_login", "is_staff")
     list_filter = ("status", "date_joined", "gender", "is_staff", "groups")
@@ -23,6 +25,8 @@ class MemberAdmin(UserAdmin):
         "public_id",
         "date_joined",
         "last_login",
+        # Suspension is a moderation decision, closing the member's or the helpdesk's own.
+        "status",
         "closed_at",
         "confirmed_adult_at",
         "terms_version",
@@ -30,7 +34,7 @@ class MemberAdmin(UserAdmin):
         "privacy_version",
         "privacy_accepted_at",
     )
-    actions = ["suspend", "reinstate"]
+    actions = None
     fieldsets = (
         (None, {"fields": ("username", "password", "public_id")}),
         (_("Member"), {"fields": ("email", "gender", "language", "status", "closed_at")}),
@@ -102,21 +106,6 @@ class MemberAdmin(UserAdmin):
             (_("Member"), {"fields": member_fields}),
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         )
-
-    def has_suspend_permission(self, request):
-        return request.user.has_perm("members.suspend_member")
-
-    @admin.action(description=_("Suspend selected members"), permissions=["suspend"])
-    def suspend(self, request, queryset):
-        for member in queryset.exclude(status=Member.Status.SUSPENDED):
-            services.suspend_member(member=member)
-        self.message_user(request, _("The selected members are suspended."), messages.SUCCESS)
-
-    @admin.action(description=_("Reinstate selected members"), permissions=["suspend"])
-    def reinstate(self, request, queryset):
-        for member in queryset.filter(status=Member.Status.SUSPENDED):
-            services.reinstate_member(member=member)
-        self.message_user(request, _("The selected members are reinstated."), messages.SUCCESS)
 
 
 @admin.register(OutgoingMail)

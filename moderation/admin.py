@@ -34,7 +34,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import registry, sanctions, services, transparency
-from .forms import AppealDecisionForm, CaseNoteForm, DecisionForm, StatementExportForm
+from .forms import (
+    AppealDecisionForm,
+    CaseNoteForm,
+    DecisionForm,
+    OpenCaseForm,
+    StatementExportForm,
+)
 from .models import (
     Appeal,
     ContentAccessLog,
@@ -268,6 +274,7 @@ class ReportAdmin(ModerationAdmin):
     list_select_related = ("content_type",)
     list_per_page = 50
     actions = ["approve_new_photos"]
+    change_list_template = "admin/moderation/report/change_list.html"
     # The police confirmation shows the case too (privacy.access_log).
     access_log_views = ("police",)
 
@@ -298,7 +305,14 @@ class ReportAdmin(ModerationAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": _("Cases"), **(extra_context or {})})
+        return super().changelist_view(
+            request,
+            {
+                "title": _("Cases"),
+                "can_open_case": request.user.has_perm(services.DECIDE_PERMISSION),
+                **(extra_context or {}),
+            },
+        )
 
     # -- columns --------------------------------------------------------------------------------
 
@@ -382,6 +396,7 @@ class ReportAdmin(ModerationAdmin):
     def get_urls(self):
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
+            path("open/", self.admin_site.admin_view(self.open_view), name=f"{info}_open"),
             path(
                 "<path:object_id>/police/",
                 self.admin_site.admin_view(self.police_view),
@@ -389,6 +404,40 @@ class ReportAdmin(ModerationAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def open_view(self, request):
+        """Opens a case on the site's own initiative: the only way to act on an account
+        without a report, so that every restriction or suspension has its statement."""
+        if not request.user.has_perm(services.DECIDE_PERMISSION):
+            raise PermissionDenied
+        form = OpenCaseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = services.open_case(
+                    staff=request.user,
+                    item=form.item,
+                    category=form.cleaned_data["category"],
+                    note=form.cleaned_data["note"],
+                )
+            except services.DecisionRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Case %(reference)s is open: decide it here.")
+                    % {"reference": report.public_id},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:moderation_report_change", args=[report.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Open a case"),
+            "opts": self.opts,
+            "media": self.media + form.media,
+            "form": form,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/moderation/report/open.html", context)
 
     def _case(self, request, object_id):
         report = self.get_object(request, unquote(object_id))

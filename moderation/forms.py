@@ -2,6 +2,8 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -219,6 +221,56 @@ class CaseNoteForm(forms.Form):
         help_text=_("Private: for other moderators, never shown to members."),
         error_messages={"required": _("Write the note first.")},
     )
+
+
+class OpenCaseForm(forms.Form):
+    """A moderator opens a case on the site's own initiative (services.open_case): the link of
+    the profile or photo, the category, and a private note saying why."""
+
+    link = forms.CharField(
+        label=_("Profile or photo"),
+        max_length=500,
+        help_text=_(
+            "The address of the profile or photo page on this site, or the member's username "
+            "(for their profile)."
+        ),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", "---------"), *REPORT_CATEGORIES],
+    )
+    note = forms.CharField(
+        label=_("Why you open this case"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Private: for other moderators, never shown to members. The statement of reasons "
+            "is written when you decide."
+        ),
+        error_messages={"required": _("Write down why you open this case.")},
+    )
+
+    def clean_link(self):
+        link = self.cleaned_data["link"].strip()
+        member = None
+        if "/" not in link and "." not in link:
+            member = get_user_model().objects.filter(username__iexact=link).first()
+        if member is not None:
+            # The member's profile page: the account's item in the queue.
+            path = reverse("profiles:profile", args=[member.public_id])
+        else:
+            parts = urlsplit(link if "://" in link or link.startswith("/") else "https://" + link)
+            path = parts.path or "/"
+        self.item = registry.resolve_url(path)
+        if self.item is None:
+            raise forms.ValidationError(
+                _(
+                    "This is not a profile or photo on this site, nor a member with a profile. "
+                    "Open the profile or photo and copy its address, or type the username."
+                ),
+                code="unknown_link",
+            )
+        return link
 
 
 class StatementExportForm(forms.Form):

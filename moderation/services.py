@@ -664,6 +664,53 @@ def add_case_note(*, report: Report, staff, text: str) -> CaseNote:
     return note
 
 
+def open_case(*, staff, item, category: str, note: str) -> Report:
+    """A moderator opens a case on the site's own initiative (no notice): about a profile or
+    photo they came across, with a private note saying why. If an open case already holds the
+    item, the note joins that one. Decided like any case, its statements say the site acted of
+    its own accord (source "voluntary") and detection was not automated. This is the way to
+    restrict or suspend an account without a report: every such decision needs a statement."""
+    _require(staff, DECIDE_PERMISSION)
+    category = Category(category)
+    if category in SYSTEM_CATEGORIES:
+        raise ValueError("the site's own holds are not opened by hand")
+    note = (note or "").strip()
+    if not note:
+        raise DecisionRefused("empty_note", _("Write down why you open this case."))
+    entry = registry.entry_for(item)
+    author = get_user_model().objects.filter(pk=entry.author(item)).first()
+    if author is None:
+        raise DecisionRefused("no_member", _("This content belongs to no member any more."))
+    if author.pk == staff.pk:
+        raise DecisionRefused("own_content", _("You cannot open a case about yourself."))
+    keys = _item_keys([item])
+    with transaction.atomic():
+        _lock_member(author)
+        report = _open_case_for(keys)
+        joined = report is not None
+        if report is None:
+            report = Report.objects.create(
+                content_type=keys[0][0],
+                reason=category,
+                priority=priority_for(category),
+                reported_member=author,
+            )
+            _add_items(report, keys)
+            record_action(staff=staff, action="case.opened", report=report, item=item)
+        CaseNote.objects.create(report=report, author=staff, text=note[:2000])
+        record_action(staff=staff, action="case.note_added", report=report)
+        if category in URGENT_CATEGORIES:
+            _hide_urgent(report, keys, author)
+    logger.info(
+        "report.opened_by_staff report=%s staff=%s member=%s joined=%s",
+        report.pk,
+        staff.pk,
+        author.pk,
+        joined,
+    )
+    return report
+
+
 def mark_passed_to_police(*, report: Report, staff) -> Report:
     """Records that the case was passed to the police: when and by whom. Once."""
     _require(staff, POLICE_PERMISSION)

@@ -111,4 +111,15 @@ def test_moderation_admin_pages_pass_axe(context_factory, language):
     check("the export")
     page.goto("/admin/moderation/statement/summary/")
     check("the yearly summary")
+    page.goto(QUEUE)
+    with page.expect_navigation():
+        page.locator("#open-case-link").click()
+    check("the form to open a case")
+    page.locator("#id_link").fill("niemand-met-deze-naam")
+    page.locator("#id_note").fill("Eigen onderzoek")
+    with page.expect_navigation():
+        page.locator("#open-case-send").click()
+    expect(page.locator("#open-case-errors")).to_be_visible()
+    expect(page.locator("#id_note")).to_have_value("Eigen onderzoek")
+    check("the form to open a case, with errors")
     assert not problems, "\n".join(problems)

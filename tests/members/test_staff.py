@@ -79,18 +79,22 @@ def test_moderator_sees_no_email_addresses(client):
     assert "target" not in searched.split("<tbody>")[-1]
 
 
-def test_moderator_can_suspend_a_member(client):
+@pytest.mark.parametrize("role", ["Moderators", "superuser"])
+def test_nobody_suspends_in_the_members_admin(client, role):
+    """A suspension is a moderation decision with a statement of reasons (issue 11): the
+    members admin has no suspend action and its status is read-only, for superusers too
+    (tests/moderation/test_open_case.py suspends through a case)."""
     target = MemberFactory(username="target")
-    client.force_login(staff_member("Moderators"))
+    client.force_login(staff_member(role))
 
-    response = client.post(
-        MEMBER_LIST, {"action": "suspend", "_selected_action": [target.pk]}, follow=True
-    )
+    listing = client.get(MEMBER_LIST).content.decode()
+    client.post(MEMBER_LIST, {"action": "suspend", "_selected_action": [target.pk]})
+    detail = client.get(f"{MEMBER_LIST}{target.pk}/change/")
 
-    assert response.status_code == 200
+    assert 'name="action"' not in listing
     target.refresh_from_db()
-    assert target.status == Member.Status.SUSPENDED
-    assert not target.is_active
+    assert target.status == Member.Status.ACTIVE and target.is_active
+    assert 'name="status"' not in detail.content.decode()
 
 
 def test_helpdesk_sees_email_and_mail_but_cannot_suspend(client):
