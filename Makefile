@@ -34,6 +34,7 @@ e2e: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Dutch translations: edit locale/nl/LC_MESSAGES/django.po, then `make messages`.
 messages: $(STAMP)

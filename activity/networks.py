@@ -49,13 +49,13 @@ def _network(ip: str | None):
 
 
 def truncate_ip(ip: str | None) -> str:
-    """"192.0.2.77" -> "192.0.2.0"; "2001:db8:1:2::5" -> "2001:db8:1::". "" for no address."""
+    """ "192.0.2.77" -> "192.0.2.0"; "2001:db8:1:2::5" -> "2001:db8:1::". "" for no address."""
     network = _network(ip)
     return str(network.network_address) if network else ""
 
 
 def approximate_network(ip: str | None) -> str:
-    """"192.0.2.77" -> "192.0.2.0/24"; "2001:db8:1:2::5" -> "2001:db8:1::/48"."""
+    """ "192.0.2.77" -> "192.0.2.0/24"; "2001:db8:1:2::5" -> "2001:db8:1::/48"."""
     network = _network(ip)
     return str(network) if network else ""
 

@@ -131,7 +131,5 @@ def apply_retention(now=None) -> dict[str, int]:
         **delete_old_page_visits(now=now),
         **truncate_old_ips(now=now),
     }
-    logger.info(
-        "activity.retention %s", " ".join(f"{key}={value}" for key, value in done.items())
-    )
+    logger.info("activity.retention %s", " ".join(f"{key}={value}" for key, value in done.items()))
     return done

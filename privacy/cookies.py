@@ -168,7 +168,7 @@ COOKIES = [
     DeclaredCookie(
         "messages",
         NECESSARY,
-        _("Carries a notice (such as \"Saved\") to the next page."),
+        _('Carries a notice (such as "Saved") to the next page.'),
         _("Until the next page"),
         _("This site"),
     ),

@@ -1005,10 +1005,7 @@ CONSENTS = {
                 "Now and then an e-mail with members who fit you (username, age and place; no "
                 "photos). Needs personalised suggestions to be on as well."
             ),
-            _(
-                "We send you no more suggestion e-mails. Suggestions on the site are not "
-                "affected."
-            ),
+            _("We send you no more suggestion e-mails. Suggestions on the site are not affected."),
             "2026-11",
         ),
         ConsentDeclaration(

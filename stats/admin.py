@@ -79,4 +79,3 @@ class StatisticAdmin(admin.ModelAdmin):
         )
         dashboard.write_csv(response, tables=tables)
         return response
-

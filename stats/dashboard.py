@@ -47,8 +47,7 @@ def explain(table: str) -> str:
     return {
         Table.SIGNUPS: _("Members who joined in each week (Monday to Sunday)."),
         Table.ACTIVE_MEMBERS: _(
-            "Members who used the site on each day: logged in, visited a page or were seen "
-            "active."
+            "Members who used the site on each day: logged in, visited a page or were seen active."
         ),
         Table.MESSAGES: _(
             "Messages sent on each day. A day is suppressed when fewer than %(minimum)s "

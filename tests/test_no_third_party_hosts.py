@@ -48,11 +48,27 @@ LINK_HOSTS = {
 
 # `<link rel>` values that only name another document and make the browser load nothing.
 NAVIGATION_RELS = {
-    "alternate", "author", "bookmark", "canonical", "help", "license", "next", "prev"
+    "alternate",
+    "author",
+    "bookmark",
+    "canonical",
+    "help",
+    "license",
+    "next",
+    "prev",
 }
 HTMX_REQUEST_ATTRIBUTES = {"hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
 SRC_TAGS = {
-    "script", "img", "iframe", "frame", "embed", "source", "video", "audio", "track", "input"
+    "script",
+    "img",
+    "iframe",
+    "frame",
+    "embed",
+    "source",
+    "video",
+    "audio",
+    "track",
+    "input",
 }
 # Browsers drop tabs and newlines anywhere in a URL and spaces around it ("\n//evil.example").
 URL_NOISE = re.compile(r"[\t\n\r]")

@@ -34,9 +34,7 @@ def test_the_page_needs_a_login(client):
     assert "/accounts/login/" in response["Location"]
 
 
-def test_the_page_lists_the_sessions_with_the_current_one_marked_in_words(
-    member, asn_database
-):
+def test_the_page_lists_the_sessions_with_the_current_one_marked_in_words(member, asn_database):
     laptop = log_in(CHROME_WINDOWS, KPN_IP)
     log_in(SAFARI_IPHONE, IPV6_IP)
 

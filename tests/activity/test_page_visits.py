@@ -67,9 +67,7 @@ def get_ok(client, url, **kwargs):
     return response
 
 
-def test_a_members_pages_become_visits_with_route_names_only_after_the_flush(
-    client, sem, anna
-):
+def test_a_members_pages_become_visits_with_route_names_only_after_the_flush(client, sem, anna):
     client.force_login(sem)
     profile = reverse("profiles:profile", args=[anna.public_id])
     pages = ["/", "/search/?age_min=25&age_max=40", profile]
@@ -369,8 +367,9 @@ def test_the_record_is_pushed_only_after_the_page_was_sent(rf, sem):
     request.user = sem
     request.session = Client().session
     request.session.save()
-    request.resolver_match = type("Match", (), {"view_name": "profiles:suggestions",
-                                                 "namespaces": ["profiles"]})()
+    request.resolver_match = type(
+        "Match", (), {"view_name": "profiles:suggestions", "namespaces": ["profiles"]}
+    )()
     response = PageVisitMiddleware(lambda request: HttpResponse("<p>page</p>"))(request)
     assert buffered() == []
     response.close()

@@ -225,9 +225,9 @@ def test_after_accept_all_the_analytics_script_is_requested(watched):
     csp_errors = []
     page.on(
         "console",
-        lambda message: csp_errors.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            csp_errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.goto("/privacy/")
     assert traffic.tag_requests == []

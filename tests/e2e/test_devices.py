@@ -36,9 +36,7 @@ def tab_to(page: Page, selector: str, *, max_tabs: int = 80) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_member_ends_the_session_on_another_device_by_keyboard(
-    context_factory, sanne, language
-):
+def test_a_member_ends_the_session_on_another_device_by_keyboard(context_factory, sanne, language):
     computer = context_factory(language=language).new_page()
     phone = context_factory(language=language, user_agent=PHONE).new_page()
     log_in(computer, "sanne")

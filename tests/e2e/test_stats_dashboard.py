@@ -71,9 +71,11 @@ def test_dashboard_shows_charts_and_passes_axe(context_factory, site, language):
     other_hosts = []
     context.on(
         "request",
-        lambda request: other_hosts.append(request.url)
-        if not request.url.startswith(site) and not request.url.startswith("data:")
-        else None,
+        lambda request: (
+            other_hosts.append(request.url)
+            if not request.url.startswith(site) and not request.url.startswith("data:")
+            else None
+        ),
     )
     page = management_login(context, f"directie_{language}")
 

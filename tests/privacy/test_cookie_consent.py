@@ -541,4 +541,3 @@ def test_the_suite_fails_a_request_that_sets_such_a_cookie(client):
     assert client.get("/language/").status_code == 200
     client.cookies[cookies.CONSENT_COOKIE] = ACCEPTED
     assert client.get("/affiliate/").status_code == 200
-

@@ -94,8 +94,7 @@ def test_no_hidden_cell_follows_from_the_totals_shown(population):
     compute_statistics(now=NOW)
 
     stored = {
-        (cell.table, cell.period, cell.group, cell.group2): cell
-        for cell in Statistic.objects.all()
+        (cell.table, cell.period, cell.group, cell.group2): cell for cell in Statistic.objects.all()
     }
     hidden = {key for key, cell in stored.items() if cell.suppressed}
     genders = [*GENDERS, UNKNOWN]

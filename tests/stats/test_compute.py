@@ -261,4 +261,3 @@ def test_every_table_records_when_it_was_computed():
 
     assert set(Computation.objects.values_list("table", flat=True)) == set(Table.values)
     assert all(c.computed_at == NOW for c in Computation.objects.all())
-
