@@ -13,9 +13,16 @@ from messaging import demo_data, services
 from messaging.models import Conversation, Message, Participant
 from payments.models import LedgerEntry
 from payments.services import get_balance, verify_balances
-from profiles.models import Profile
+from profiles.models import Photo, Profile
+from tests.profiles import images
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def private_storage(tmp_path, settings, monkeypatch):
+    """The demo photos go to a temporary storage, not var/media."""
+    return images.use_private_storage(tmp_path / "private", settings, monkeypatch)
 
 
 def test_seed_demo_is_idempotent_and_makes_complete_adult_profiles(client):
@@ -168,3 +175,28 @@ def test_demo_members_get_credits_once_and_balances_equal_the_ledger():
     services.send_message(sender=sender, receiver=receiver, text="Hoi, zin in koffie?")
     assert get_balance(member=sender) == demo_data.DEMO_CREDITS - settings.MESSAGE_PRICE_CREDITS
     assert verify_balances() == []
+
+
+# -- demo photos and badges (issue 11, "Verified badge") -------------------------------------
+
+
+def test_seed_demo_gives_a_few_members_drawn_photos_and_some_the_badge(client, private_storage):
+    """The first demo members get an approved drawn portrait (served like any photo) and some
+    the verified badge, derived as for anyone from a grant and a photo from before it."""
+    from profiles.demo_data import PHOTO_MEMBERS, VERIFIED_MEMBERS
+
+    call_command("seed_demo", members=PHOTO_MEMBERS + 3)
+    call_command("seed_demo", members=PHOTO_MEMBERS + 3)
+
+    photos = Photo.objects.filter(member__username__startswith="demo_")
+    assert photos.count() == PHOTO_MEMBERS
+    assert set(photos.values_list("status", flat=True)) == {Photo.Status.APPROVED}
+    profiles = Profile.objects.filter(member__username__startswith="demo_")
+    assert profiles.filter(has_photo=True).count() == PHOTO_MEMBERS
+    assert profiles.filter(verified_at__isnull=False).count() == VERIFIED_MEMBERS
+    photo = photos.order_by("member__username").first()
+    assert private_storage.exists(photo.image.name) and private_storage.exists(photo.thumbnail.name)
+    viewer = Member.objects.get(username="demo_000002")
+    client.force_login(viewer)
+    served = client.get(f"/photos/{photo.public_id}/full.jpg")
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"

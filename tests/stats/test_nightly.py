@@ -40,7 +40,10 @@ def test_the_command_computes_at_once():
     assert Computation.objects.count() == len(Table.values)
 
 
-def test_demo_data_comes_with_statistics():
+def test_demo_data_comes_with_statistics(tmp_path, settings, monkeypatch):
+    from tests.profiles import images
+
+    images.use_private_storage(tmp_path / "private", settings, monkeypatch)  # demo photos
     call_command("seed_demo", members=40)
 
     assert Computation.objects.count() == len(Table.values)
