@@ -319,6 +319,16 @@ def term_pattern(term: str) -> re.Pattern | None:
     return re.compile(start + body + end)
 
 
+def matches_terms(text: str, terms) -> bool:
+    """Whether `text` holds any of `terms` (a recheck of texts already shown, for new terms
+    only: what the other checks found in them a moderator has judged before)."""
+    if not text or not text.strip() or BLOCKED_TERMS not in enabled_checks():
+        return False
+    normal = normalise(text)
+    patterns = [term_pattern(term) for term in terms]
+    return any(pattern.search(normal) for pattern in patterns if pattern is not None)
+
+
 def _has_blocked_term(text: str) -> bool:
     from .models import BlockedTerm
 

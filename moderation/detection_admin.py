@@ -3,11 +3,13 @@ phrases that send a new or changed profile text to the queue. Registered by impo
 module at the bottom of moderation/admin.py."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .detection import normalise
+from .detection import BLOCKED_TERMS, enabled_checks, normalise
 from .models import BlockedTerm
+from .signals import blocked_terms_added
 
 MIN_TERM_LENGTH = 2
 
@@ -53,7 +55,41 @@ class BlockedTermAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("added_by")
 
+    actions = ["recheck_shown_texts"]
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.added_by = request.user
         super().save_model(request, obj, form, change)
+        if obj.active and (not change or {"term", "active"} & set(form.changed_data)):
+            self._recheck(request, [obj.term])
+
+    @admin.action(
+        description=_("Check the profile texts shown now for the selected terms"),
+        permissions=["change"],
+    )
+    def recheck_shown_texts(self, request, queryset):
+        self._recheck(request, list(queryset.filter(active=True).values_list("term", flat=True)))
+
+    def _recheck(self, request, terms):
+        """Texts already on profiles are checked for `terms` in the background; matches wait
+        in the queue (category "profile text") while the text stays shown."""
+        if not terms:
+            self.message_user(request, _("Only active terms are checked."), messages.WARNING)
+            return
+        if BLOCKED_TERMS not in enabled_checks():
+            self.message_user(
+                request,
+                _("The blocked-terms check is switched off (MODERATION_TEXT_CHECKS)."),
+                messages.WARNING,
+            )
+            return
+        transaction.on_commit(lambda: blocked_terms_added.send(sender=BlockedTerm, terms=terms))
+        self.message_user(
+            request,
+            _(
+                "The profile texts shown now are being checked; those that hold the term go "
+                "to the moderation queue as “Profile text matched a pattern”."
+            ),
+            messages.INFO,
+        )

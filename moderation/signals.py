@@ -12,8 +12,15 @@ their `moderated_content.py`, e.g.
 
     @receiver(content_decided, sender=Report)
     def note_decision(sender, report, decision, **kwargs): ...
+
+
+`blocked_terms_added` is sent (after commit) when moderators add a blocked term or switch one
+on, or ask for a recheck in admin, with `terms` (the words or phrases, as typed). Content apps
+that show texts check what they show now for those terms and hold matches for review
+(moderation.services.hold_for_review), queued with `transaction.on_commit`.
 """
 
 from django.dispatch import Signal
 
 content_decided = Signal()
+blocked_terms_added = Signal()

@@ -22,7 +22,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from moderation.detection import check_names, check_text
+from moderation.detection import check_names, check_text, matches_terms
 from moderation.reasons import Category
 from moderation.services import hold_for_review
 
@@ -240,3 +240,29 @@ def restore_profile_text(*, profile: Profile) -> None:
     )
     if revision is not None:
         restore_text(revision=revision)
+
+
+RECHECK_BATCH = 2000
+
+
+def hold_shown_texts_with(terms) -> int:
+    """A blocked term was added: every active member's profile text shown now that holds one
+    of `terms` is held for review as a case about the profile (category "profile text"). The
+    text stays shown until a moderator removes it. Idempotent: a profile already in an open
+    case joins no second one. Returns how many profiles matched."""
+    profiles = (
+        Profile.objects.filter(member__is_active=True)
+        .exclude(description="", free_tags=[])
+        .select_related("member")
+        .order_by("pk")
+    )
+    matched = 0
+    for profile in profiles.iterator(chunk_size=RECHECK_BATCH):
+        if matches_terms(profile.description, terms) or matches_terms(
+            " ".join(profile.free_tags or []), terms
+        ):
+            with transaction.atomic():
+                hold_for_review(item=profile, author=profile.member, reason=Category.PROFILE_TEXT)
+            matched += 1
+    logger.info("profile_text.recheck terms=%s matched=%s", len(terms), matched)
+    return matched

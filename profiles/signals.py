@@ -1,5 +1,7 @@
+from django.db import transaction
 from django.dispatch import receiver
 
+from moderation.signals import blocked_terms_added
 from privacy.models import ConsentPurpose
 from privacy.services import consent_withdrawn
 
@@ -11,3 +13,11 @@ def erase_special_category_data(sender, member, purpose, **kwargs):
         from .models import Profile
 
         Profile.objects.filter(member=member).update(sexual_preferences_encrypted="")
+
+
+@receiver(blocked_terms_added)
+def recheck_shown_texts(sender, terms, **kwargs):
+    """Issue 11: a new blocked term also finds the texts already on profiles."""
+    from .tasks import recheck_profile_texts
+
+    transaction.on_commit(lambda: recheck_profile_texts.delay(list(terms)))
