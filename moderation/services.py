@@ -335,6 +335,23 @@ def _raise_priority(report: Report, category, reporter) -> None:
         report.save(update_fields=["priority"])
 
 
+def _case_for(keys, *, category, reporter, member) -> tuple[Report, bool]:
+    """The open first-instance case holding any of the items (its priority raised for this
+    category when needed), or a new one about `member`; and whether it was joined. Inside the
+    caller's transaction, with the member locked."""
+    report = _open_case_for(keys)
+    if report is not None:
+        _raise_priority(report, category, reporter)
+        return report, True
+    report = Report.objects.create(
+        content_type=keys[0][0],
+        reason=category,
+        priority=_case_priority(category, reporter),
+        reported_member=member,
+    )
+    return report, False
+
+
 def _hide_urgent(report: Report, keys, author) -> None:
     """Urgent cases: the item is hidden at once, pending review (through the registry's
     `hide`); content without `hide` (a profile, an account) hides the whole account."""
@@ -433,17 +450,7 @@ def submit_notice(
     keys = _item_keys([item])
     with transaction.atomic():
         _lock_member(author)
-        report = _open_case_for(keys)
-        joined = report is not None
-        if report is None:
-            report = Report.objects.create(
-                content_type=keys[0][0],
-                reason=category,
-                priority=_case_priority(category, reporter),
-                reported_member=author,
-            )
-        else:
-            _raise_priority(report, category, reporter)
+        report, joined = _case_for(keys, category=category, reporter=reporter, member=author)
         _add_items(report, keys)
         if reporter is not None and report.notices.filter(reporter=reporter).exists():
             raise AlreadyReported()
@@ -494,17 +501,7 @@ def report_content(
     keys = _item_keys(items)
     with transaction.atomic():
         _lock_member(reported_member)
-        report = _open_case_for(keys)
-        joined = report is not None
-        if report is None:
-            report = Report.objects.create(
-                content_type=keys[0][0],
-                reason=reason,
-                priority=_case_priority(reason, reporter),
-                reported_member=reported_member,
-            )
-        else:
-            _raise_priority(report, reason, reporter)
+        report, joined = _case_for(keys, category=reason, reporter=reporter, member=reported_member)
         added = _add_items(report, keys)
         if report.notices.filter(reporter=reporter).exists():
             if not added:
@@ -686,15 +683,8 @@ def open_case(*, staff, item, category: str, note: str) -> Report:
     keys = _item_keys([item])
     with transaction.atomic():
         _lock_member(author)
-        report = _open_case_for(keys)
-        joined = report is not None
-        if report is None:
-            report = Report.objects.create(
-                content_type=keys[0][0],
-                reason=category,
-                priority=priority_for(category),
-                reported_member=author,
-            )
+        report, joined = _case_for(keys, category=category, reporter=None, member=author)
+        if not joined:
             _add_items(report, keys)
             record_action(staff=staff, action="case.opened", report=report, item=item)
         CaseNote.objects.create(report=report, author=staff, text=note[:2000])

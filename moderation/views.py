@@ -380,19 +380,23 @@ def appeal(request, reference):
     return render(request, "moderation/appeal.html", {"form": form, **context})
 
 
+def _invalid_appeal_link(request):
+    logger.info("appeal.link_invalid")
+    return render(
+        request,
+        "moderation/appeal_link_invalid.html",
+        {"helpdesk_email": settings.HELPDESK_EMAIL},
+        status=400,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def appeal_by_notice_link(request, token):
     """The appeal link in the outcome mail of a visitor's notice (they have no account): the
     token names the decision and the notice; the outcome goes to the notice's address."""
     found = services.read_notice_appeal_token(token)
     if found is None:
-        logger.info("appeal.link_invalid")
-        return render(
-            request,
-            "moderation/appeal_link_invalid.html",
-            {"helpdesk_email": settings.HELPDESK_EMAIL},
-            status=400,
-        )
+        return _invalid_appeal_link(request)
     decision, notice = found
     form = AppealForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -423,13 +427,7 @@ def appeal_by_link(request, token):
     member cannot log in); the token names the decision and the member."""
     found = services.read_appeal_token(token)
     if found is None or services.appeal_role(decision=found[0], member=found[1]) is None:
-        logger.info("appeal.link_invalid")
-        return render(
-            request,
-            "moderation/appeal_link_invalid.html",
-            {"helpdesk_email": settings.HELPDESK_EMAIL},
-            status=400,
-        )
+        return _invalid_appeal_link(request)
     decision, member = found
     form = AppealForm(request.POST if request.method == "POST" else None)
     filed = request.method == "POST" and form.is_valid()
