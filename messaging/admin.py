@@ -7,11 +7,13 @@ moderators, only for reported messages, through the moderation queue (R9.2, R10.
 
 from django.contrib import admin
 
+from members.admin_mixins import ReadOnlyAdminMixin
+
 from .models import ReceivingSettings
 
 
 @admin.register(ReceivingSettings)
-class ReceivingSettingsAdmin(admin.ModelAdmin):
+class ReceivingSettingsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "member",
         "accepts_messages",
@@ -27,12 +29,3 @@ class ReceivingSettingsAdmin(admin.ModelAdmin):
     list_select_related = ("member",)
     fields = list_display
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -33,6 +33,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from members.admin_mixins import ReadOnlyAdminMixin
+
 from . import registry, sanctions, services, transparency
 from .forms import (
     AppealDecisionForm,
@@ -152,19 +154,10 @@ class ModerationAdmin(admin.ModelAdmin):
         css = {"all": ["moderation/case_admin.css"]}
 
 
-class ReadOnlyAdmin(ModerationAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ModerationAdmin):
     """Lists and pages to look at: nobody adds, changes or deletes here."""
 
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # -- the queue ----------------------------------------------------------------------------------

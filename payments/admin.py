@@ -11,19 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from members.admin_mixins import ReadOnlyAdminMixin
+
 from . import services
 from .models import CreditPack, LedgerEntry, Order, SpendingLimit, Wallet
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditPack)
@@ -37,7 +28,7 @@ class CreditPackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "public_id",
         "member",
@@ -89,7 +80,7 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "member", "kind", "credits", "reason", "reference", "created_by")
     list_filter = ("kind", "created_at")
     search_fields = ("member__username", "reference")
@@ -115,7 +106,7 @@ class AdjustCreditsForm(forms.Form):
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("member", "balance")
     search_fields = ("member__username",)
     list_select_related = ("member",)
@@ -151,7 +142,7 @@ class WalletAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SpendingLimit)
-class SpendingLimitAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SpendingLimitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, also for superusers: a limit is the member's own choice (issue 11), and its
     rules (a raise waits 24 hours) must not be bypassed by staff."""
 

@@ -5,6 +5,8 @@ erasure, privacy/personal_data.py). Views of the log itself are not logged."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from members.admin_mixins import ReadOnlyAdminMixin
+
 from .models import StaffAccessLog
 
 
@@ -13,7 +15,7 @@ def _superuser(request) -> bool:
 
 
 @admin.register(StaffAccessLog)
-class StaffAccessLogAdmin(admin.ModelAdmin):
+class StaffAccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     access_log = False  # privacy.access_log: the log's own pages are not written to it
 
     list_display = ("viewed_at", "staff", "member", "what", "path")
@@ -34,12 +36,3 @@ class StaffAccessLogAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _superuser(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from members.admin_mixins import ReadOnlyAdminMixin
+
 from . import services
 from .models import ConsentRecord, PrivacyStatement, ProcessingLimitRecord, StatementAcceptance
 
@@ -95,21 +97,12 @@ class PrivacyStatementAdmin(admin.ModelAdmin):
             )
 
 
-class ReadOnlyLedgerAdmin(admin.ModelAdmin):
+class ReadOnlyLedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only records: nobody adds, changes or deletes them in admin."""
 
     list_select_related = ("member",)
     search_fields = ("member__username",)
     date_hierarchy = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ConsentRecord)

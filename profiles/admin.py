@@ -4,13 +4,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from members.admin_mixins import ReadOnlyAdminMixin
 from moderation.reasons import PhotoRejectionReason
 
 from .models import Interest, Photo, Place
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Photos, to look up (R10.1): pending first, oldest first. Decisions on photos are taken
     in the moderation queue, where new photos wait as cases (profiles.moderated_content);
     this list only shows them. Photos come from members: no adding, editing or deleting."""
@@ -54,16 +55,6 @@ class PhotoAdmin(admin.ModelAdmin):
         )
         return [pending_first.asc(), "created_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Members delete their own photos (files included); moderators reject in the queue.
-        return False
-
     @admin.display(description=_("photo"))
     def thumbnail_preview(self, obj):
         return format_html(
@@ -97,17 +88,8 @@ class PhotoAdmin(admin.ModelAdmin):
         return obj.rejection_reason or "-"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Reference data, loaded by migrations: staff may look, not change."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Place)

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from members.admin_mixins import ReadOnlyAdminMixin
+
 from . import verification as services
 from .models import VerificationRefusalReason, VerificationRequest, VerificationRevokeReason
 from .photos import approved_photos
@@ -51,7 +53,7 @@ class RevokeBadgeForm(forms.Form):
 
 
 @admin.register(VerificationRequest)
-class VerificationRequestAdmin(admin.ModelAdmin):
+class VerificationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("requested_at", "member_username", "gesture", "status", "waiting")
     list_display_links = ("requested_at",)
     list_filter = ("status",)
@@ -67,15 +69,6 @@ class VerificationRequestAdmin(admin.ModelAdmin):
             output_field=IntegerField(),
         )
         return [pending_first.asc(), "created_at", "pk"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_review_permission(self, request):
         return request.user.is_active and request.user.has_perm(services.REVIEW_PERMISSION)
