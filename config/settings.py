@@ -6,6 +6,7 @@ the README's table.
 """
 
 import os
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,10 +25,20 @@ env = environ.Env()
 TESTING = "pytest" in sys.modules or env.bool("TESTING", default=False)
 DEBUG = env.bool("DEBUG", default=False)
 
+# The image build (Dockerfile) runs collectstatic with DJANGO_BUILD_STEP=1: the settings then
+# load without the runtime secrets, which the image must never contain. Any other command with
+# it set is refused, so the switch cannot start a site without its secrets.
+BUILD_STEP = env.bool("DJANGO_BUILD_STEP", default=False)
+if BUILD_STEP and sys.argv[1:2] != ["collectstatic"]:
+    raise ImproperlyConfigured("DJANGO_BUILD_STEP=1 is for `manage.py collectstatic` only.")
+# Production (DEBUG=0, not the test suite) refuses to start without what it must not run
+# without; the list is checked once, below the settings it names (_refuse_unsafe_production).
+PRODUCTION = not (DEBUG or TESTING)
+
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105
-SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY if (DEBUG or TESTING) else None)
-if not SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
+SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY if (DEBUG or TESTING) else "")
+if BUILD_STEP and not SECRET_KEY:
+    SECRET_KEY = secrets.token_urlsafe(50)  # signs nothing: it dies with the build step
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if (DEBUG or TESTING) else []
@@ -291,8 +302,6 @@ PRIVACY_STATEMENT_VERSION = "2026-11"
 # still decrypt, so keys rotate by prepending a new one). Without it (dev, tests) a key is
 # derived from SECRET_KEY; production must set it.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
-if not FIELD_ENCRYPTION_KEYS and not (DEBUG or TESTING):
-    raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS (comma-separated Fernet keys).")
 
 # Photos (issue 3): at most this many per member, this big, this many pixels.
 PHOTO_MAX_PER_MEMBER = 12
@@ -302,8 +311,12 @@ PHOTO_MAX_PIXELS = 40_000_000
 VERIFICATION_REQUESTS_PER_DAY = env.int("VERIFICATION_REQUESTS_PER_DAY", default=3)
 
 # Payments (issue 4). Without MOLLIE_API_KEY a built-in stand-in for Mollie's test checkout
-# drives the same webhook code, so `make run` can buy credits offline.
+# drives the same webhook code, so `make run` can buy credits offline. With DEBUG=0 the
+# stand-in gives credits for nothing, so production refuses to start without a key unless
+# PAYMENTS_STAND_IN=1 says it is a staging site: then every page says payments are simulated
+# and `check --deploy` warns (payments.W001). With a key the stand-in is off (404).
 MOLLIE_API_KEY = env("MOLLIE_API_KEY", default="")
+PAYMENTS_STAND_IN = env.bool("PAYMENTS_STAND_IN", default=False)
 # A paying member has a settled purchase within this many days (empty: no time limit).
 PAYING_MEMBER_WINDOW_DAYS = env.int("PAYING_MEMBER_WINDOW_DAYS", default=0) or None
 
@@ -476,9 +489,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # --- Mail ------------------------------------------------------------------------------------
+# The console backend (mail on stdout, confirmation and reset links in the log) is the default
+# of `make run` only: production refuses to start with it.
+_CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
+    default=_CONSOLE_EMAIL_BACKEND
     if not env("EMAIL_URL", default="")
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -502,6 +518,32 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DPO_EMAIL = env("DPO_EMAIL", default="privacy@example.nl")
 DPO_NAME = env("DPO_NAME", default="Functionaris voor de gegevensbescherming")
 HELPDESK_EMAIL = env("HELPDESK_EMAIL", default="helpdesk@example.nl")
+
+# --- What production refuses to start without -----------------------------------------------
+
+
+def _refuse_unsafe_production() -> None:
+    missing = []
+    if not SECRET_KEY:
+        missing.append("SECRET_KEY")
+    if not FIELD_ENCRYPTION_KEYS:
+        missing.append("FIELD_ENCRYPTION_KEYS (comma-separated Fernet keys)")
+    if EMAIL_BACKEND == _CONSOLE_EMAIL_BACKEND:
+        missing.append(
+            "a mail configuration (EMAIL_URL, MAIL_PROVIDER or a non-console EMAIL_BACKEND)"
+        )
+    if not MOLLIE_API_KEY and not PAYMENTS_STAND_IN:
+        missing.append("MOLLIE_API_KEY (or PAYMENTS_STAND_IN=1 for a staging site)")
+    if missing:
+        raise ImproperlyConfigured(
+            "DEBUG=0 refuses to start without: "
+            + "; ".join(missing)
+            + ". See the README's settings (DEBUG=1 is for local development only)."
+        )
+
+
+if PRODUCTION and not BUILD_STEP:
+    _refuse_unsafe_production()
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = (
