@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "csp",
     "anymail",
+    "django_celery_beat",
     "members",
     "privacy",
     "moderation",
@@ -157,6 +158,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Beat keeps when each task last ran in PostgreSQL (django-celery-beat), so a deploy does not
+# restart the clock of the 6-hourly and daily tasks. CELERY_BEAT_SCHEDULE below stays the
+# source of truth: beat writes it into the database at start and drops entries not in it
+# (config.beat).
+CELERY_BEAT_SCHEDULER = "config.beat:SettingsDatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "resend-unsent-mail": {
         "task": "members.tasks.sweep_outgoing_mail",
