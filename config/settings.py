@@ -238,6 +238,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.delete_detached_statements",
         "schedule": crontab(hour=4, minute=40),
     },
+    # Temporary upload files an interrupted request left behind in FILE_UPLOAD_TEMP_DIR (a
+    # killed web worker never deletes its own) go after an hour (config.uploads).
+    "upload-temp-files": {
+        "task": "config.tasks.clean_upload_temp_dir",
+        "schedule": 900.0,
+    },
 }
 # Mail rows not sent this long after they were written are picked up again by the sweep.
 OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS", default=300)
@@ -477,6 +483,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploads bigger than FILE_UPLOAD_MAX_MEMORY_SIZE are written here while the request runs
+# (empty: the system's temporary directory). docker-compose shares it between web and worker,
+# whose beat task deletes what a killed request left (config.uploads).
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Members' photos: no base URL, never served from a public path.
