@@ -1,6 +1,3 @@
-# check=skip=SecretsUsedInArgOrEnv
-# (The one "secret" build argument below is a throw-away value for collectstatic only.)
-#
 # The image for docker-compose.yml: gunicorn serving config.wsgi, and with another command the
 # Celery worker and beat. No secret is baked in: SECRET_KEY, DATABASE_URL and the rest come from
 # the environment at run time (config/settings.py reads them; docker-compose.yml sets them).
@@ -31,15 +28,16 @@ RUN pip install /tmp/build && rm -rf /tmp/build
 COPY . .
 
 # Static files are collected at build time, with the production storage (DEBUG=0: hashed,
-# compressed, with a manifest) into $VAR_DIR/static, from where WhiteNoise serves them. The
-# settings refuse to load without SECRET_KEY when DEBUG=0, so collectstatic gets a dummy one
-# that exists for this step only; it is not in the image's environment.
-ARG COLLECTSTATIC_SECRET_KEY=collectstatic-only-not-a-real-secret-key
-RUN DEBUG=0 SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" python manage.py collectstatic --noinput \
+# compressed, with a manifest) into $VAR_DIR/static, from where WhiteNoise serves them. With
+# DJANGO_BUILD_STEP=1 the settings load without the runtime secrets (SECRET_KEY,
+# FIELD_ENCRYPTION_KEYS, mail, Mollie), which never enter the image; they refuse any other
+# command with it (tests/test_deploy.py runs this line's command).
+# $VAR_DIR/uploads: FILE_UPLOAD_TEMP_DIR in docker-compose.yml, a volume the app user writes.
+RUN DEBUG=0 DJANGO_BUILD_STEP=1 python manage.py collectstatic --noinput \
     && python -m compileall -q . \
     && chmod 0755 docker/entrypoint-web.sh \
-    && mkdir -p "$MEDIA_ROOT" \
-    && chown app:app "$MEDIA_ROOT"
+    && mkdir -p "$MEDIA_ROOT" "$VAR_DIR/uploads" \
+    && chown app:app "$MEDIA_ROOT" "$VAR_DIR/uploads"
 
 USER app
 

@@ -7,3 +7,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The site-wide tasks that belong to no app (config.tasks).
+app.autodiscover_tasks(["config"])

@@ -6,6 +6,7 @@ the README's table.
 """
 
 import os
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,10 +25,20 @@ env = environ.Env()
 TESTING = "pytest" in sys.modules or env.bool("TESTING", default=False)
 DEBUG = env.bool("DEBUG", default=False)
 
+# The image build (Dockerfile) runs collectstatic with DJANGO_BUILD_STEP=1: the settings then
+# load without the runtime secrets, which the image must never contain. Any other command with
+# it set is refused, so the switch cannot start a site without its secrets.
+BUILD_STEP = env.bool("DJANGO_BUILD_STEP", default=False)
+if BUILD_STEP and sys.argv[1:2] != ["collectstatic"]:
+    raise ImproperlyConfigured("DJANGO_BUILD_STEP=1 is for `manage.py collectstatic` only.")
+# Production (DEBUG=0, not the test suite) refuses to start without what it must not run
+# without; the list is checked once, below the settings it names (_refuse_unsafe_production).
+PRODUCTION = not (DEBUG or TESTING)
+
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105
-SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY if (DEBUG or TESTING) else None)
-if not SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
+SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY if (DEBUG or TESTING) else "")
+if BUILD_STEP and not SECRET_KEY:
+    SECRET_KEY = secrets.token_urlsafe(50)  # signs nothing: it dies with the build step
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if (DEBUG or TESTING) else []
@@ -50,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "csp",
     "anymail",
+    "django_celery_beat",
     "members",
     "privacy",
     "moderation",
@@ -146,6 +158,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Beat keeps when each task last ran in PostgreSQL (django-celery-beat), so a deploy does not
+# restart the clock of the 6-hourly and daily tasks. CELERY_BEAT_SCHEDULE below stays the
+# source of truth: beat writes it into the database at start and drops entries not in it
+# (config.beat).
+CELERY_BEAT_SCHEDULER = "config.beat:SettingsDatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "resend-unsent-mail": {
         "task": "members.tasks.sweep_outgoing_mail",
@@ -221,6 +238,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.delete_detached_statements",
         "schedule": crontab(hour=4, minute=40),
     },
+    # Temporary upload files an interrupted request left behind in FILE_UPLOAD_TEMP_DIR (a
+    # killed web worker never deletes its own) go after an hour (config.uploads).
+    "upload-temp-files": {
+        "task": "config.tasks.clean_upload_temp_dir",
+        "schedule": 900.0,
+    },
 }
 # Mail rows not sent this long after they were written are picked up again by the sweep.
 OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS", default=300)
@@ -291,8 +314,6 @@ PRIVACY_STATEMENT_VERSION = "2026-11"
 # still decrypt, so keys rotate by prepending a new one). Without it (dev, tests) a key is
 # derived from SECRET_KEY; production must set it.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
-if not FIELD_ENCRYPTION_KEYS and not (DEBUG or TESTING):
-    raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS (comma-separated Fernet keys).")
 
 # Photos (issue 3): at most this many per member, this big, this many pixels.
 PHOTO_MAX_PER_MEMBER = 12
@@ -302,8 +323,12 @@ PHOTO_MAX_PIXELS = 40_000_000
 VERIFICATION_REQUESTS_PER_DAY = env.int("VERIFICATION_REQUESTS_PER_DAY", default=3)
 
 # Payments (issue 4). Without MOLLIE_API_KEY a built-in stand-in for Mollie's test checkout
-# drives the same webhook code, so `make run` can buy credits offline.
+# drives the same webhook code, so `make run` can buy credits offline. With DEBUG=0 the
+# stand-in gives credits for nothing, so production refuses to start without a key unless
+# PAYMENTS_STAND_IN=1 says it is a staging site: then every page says payments are simulated
+# and `check --deploy` warns (payments.W001). With a key the stand-in is off (404).
 MOLLIE_API_KEY = env("MOLLIE_API_KEY", default="")
+PAYMENTS_STAND_IN = env.bool("PAYMENTS_STAND_IN", default=False)
 # A paying member has a settled purchase within this many days (empty: no time limit).
 PAYING_MEMBER_WINDOW_DAYS = env.int("PAYING_MEMBER_WINDOW_DAYS", default=0) or None
 
@@ -458,6 +483,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploads bigger than FILE_UPLOAD_MAX_MEMORY_SIZE are written here while the request runs
+# (empty: the system's temporary directory). docker-compose shares it between web and worker,
+# whose beat task deletes what a killed request left (config.uploads).
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Members' photos: no base URL, never served from a public path.
@@ -476,9 +505,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # --- Mail ------------------------------------------------------------------------------------
+# The console backend (mail on stdout, confirmation and reset links in the log) is the default
+# of `make run` only: production refuses to start with it.
+_CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
+    default=_CONSOLE_EMAIL_BACKEND
     if not env("EMAIL_URL", default="")
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -502,6 +534,32 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DPO_EMAIL = env("DPO_EMAIL", default="privacy@example.nl")
 DPO_NAME = env("DPO_NAME", default="Functionaris voor de gegevensbescherming")
 HELPDESK_EMAIL = env("HELPDESK_EMAIL", default="helpdesk@example.nl")
+
+# --- What production refuses to start without -----------------------------------------------
+
+
+def _refuse_unsafe_production() -> None:
+    missing = []
+    if not SECRET_KEY:
+        missing.append("SECRET_KEY")
+    if not FIELD_ENCRYPTION_KEYS:
+        missing.append("FIELD_ENCRYPTION_KEYS (comma-separated Fernet keys)")
+    if EMAIL_BACKEND == _CONSOLE_EMAIL_BACKEND:
+        missing.append(
+            "a mail configuration (EMAIL_URL, MAIL_PROVIDER or a non-console EMAIL_BACKEND)"
+        )
+    if not MOLLIE_API_KEY and not PAYMENTS_STAND_IN:
+        missing.append("MOLLIE_API_KEY (or PAYMENTS_STAND_IN=1 for a staging site)")
+    if missing:
+        raise ImproperlyConfigured(
+            "DEBUG=0 refuses to start without: "
+            + "; ".join(missing)
+            + ". See the README's settings (DEBUG=1 is for local development only)."
+        )
+
+
+if PRODUCTION and not BUILD_STEP:
+    _refuse_unsafe_production()
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = (
