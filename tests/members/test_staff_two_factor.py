@@ -298,3 +298,38 @@ def test_create_staff_issues_a_new_link_for_an_existing_account(capsys):
         call_command("create_staff", "--enrolment-link", "nobody")
     with pytest.raises(CommandError):
         call_command("create_staff", "--enrolment-link", staff_member("Helpdesk").username)
+
+
+def test_superuser_mails_a_new_enrolment_link_from_the_account_page(client):
+    newcomer = staff_member("Moderators", with_totp=False)
+    old = token_of(issue_enrolment_link(member=newcomer))
+    page = f"/admin/members/member/{newcomer.pk}/change/"
+    action = f"/admin/members/member/{newcomer.pk}/enrolment-link/"
+    client.force_login(staff_member("superuser"))
+
+    assert 'id="enrolment-link-button"' in client.get(page).content.decode()
+    response = client.post(action)
+
+    assert response.status_code == 302 and response.url == page
+    assert OutgoingMail.objects.filter(member=newcomer, kind="staff_enrolment_link").count() == 2
+    browser = password_login(newcomer)
+    assert browser.post(f"/accounts/staff-enrolment/{old}/").status_code == 400
+    assert client.get(action).status_code == 405
+    enrolled = staff_member("Helpdesk")
+    assert (
+        'id="enrolment-link-button"'
+        not in client.get(f"/admin/members/member/{enrolled.pk}/change/").content.decode()
+    )
+    assert client.post(f"/admin/members/member/{enrolled.pk}/enrolment-link/").status_code == 403
+
+
+def test_only_superusers_mail_enrolment_links(client):
+    newcomer = staff_member("Moderators", with_totp=False)
+    client.force_login(staff_member("Helpdesk"))
+
+    page = client.get(f"/admin/members/member/{newcomer.pk}/change/").content.decode()
+    response = client.post(f"/admin/members/member/{newcomer.pk}/enrolment-link/")
+
+    assert 'id="enrolment-link-button"' not in page
+    assert response.status_code == 403
+    assert not StaffEnrolmentLink.objects.filter(member=newcomer).exists()
