@@ -4,10 +4,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from . import account_admin, services  # noqa: F401  (account_admin: allauth's, read-only)
 from .models import Member, OutgoingMail, UndeliverableAddress
@@ -108,11 +106,12 @@ class MemberAdmin(UserAdmin):
         }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
-    @method_decorator(require_POST)
     def send_enrolment_link(self, request, object_id):
         member = self.get_object(request, unquote(object_id))
         if member is None or not self._may_send_enrolment_link(request, member):
             raise PermissionDenied
+        if request.method != "POST":  # the button posts; a plain visit changes nothing
+            return redirect("admin:members_member_change", member.pk)
         issue_enrolment_link(member=member)
         self.message_user(
             request,
