@@ -40,22 +40,23 @@ class StaffTwoFactorMiddleware:
         from .staff_two_factor import has_totp, may_enrol, session_used_second_factor
 
         path = request.path
+        reauthenticate = reverse("mfa_reauthenticate")
+        mfa_page = path.startswith(MFA_PAGES_PREFIX) and path != reauthenticate
+        if path.startswith(STAFF_2FA_ALLOWED_PREFIXES) and not mfa_page:
+            return None
+        totp = has_totp(user)
+        used_factor = session_used_second_factor(request, user)
         enrolment_pages = (reverse("mfa_activate_totp"), reverse("mfa_generate_recovery_codes"))
-        if path in enrolment_pages and not has_totp(user):
+        if path in enrolment_pages and not totp:
             # A session that proved a factor of this account (before moving to a new phone)
             # is more than "just the password".
-            if may_enrol(request, user) or session_used_second_factor(request, user):
+            if used_factor or may_enrol(request, user):
                 return None
             return render(request, "members/staff_enrolment_needed.html", status=403)
-        reauthenticate = reverse("mfa_reauthenticate")
-        if path.startswith(STAFF_2FA_ALLOWED_PREFIXES) and not (
-            path.startswith(MFA_PAGES_PREFIX) and path != reauthenticate
-        ):
+        if totp and used_factor:
             return None
-        if session_used_second_factor(request, user) and has_totp(user):
-            return None
-        if has_totp(user):
-            if path.startswith(MFA_PAGES_PREFIX):
+        if totp:
+            if mfa_page:
                 return redirect(reauthenticate)
             messages.warning(
                 request,
@@ -65,7 +66,7 @@ class StaffTwoFactorMiddleware:
                 ),
             )
             return redirect(f"{reauthenticate}?{urlencode({'next': request.get_full_path()})}")
-        if path.startswith(MFA_PAGES_PREFIX):
+        if mfa_page:
             return None  # the overview and the set-up pages; activation is checked above
         messages.warning(
             request, _("Staff accounts must use two-factor authentication. Set it up first.")

@@ -334,3 +334,17 @@ def test_only_superusers_mail_enrolment_links(client):
     assert 'id="enrolment-link-button"' not in page
     assert response.status_code == 403
     assert not StaffEnrolmentLink.objects.filter(member=newcomer).exists()
+
+
+def test_session_that_used_a_factor_sets_up_a_new_phone_without_a_link(client):
+    """Moving to a new phone: a session that logged in with the old app's code removes it and
+    sets up the new one; it proved more than the password."""
+    moderator = staff_member("Moderators")
+    client.force_login(moderator)  # password and TOTP code
+    Authenticator.objects.filter(user=moderator).delete()
+
+    response = client.get(ACTIVATE)
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/reauthenticate/")
+    assert client.get(ADMIN).url == ACTIVATE  # no staff page until the new app is set up
