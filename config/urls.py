@@ -36,6 +36,11 @@ urlpatterns = [
         member_views.confirm_email,
         name="account_confirm_email",
     ),
+    path(
+        "accounts/staff-enrolment/<str:token>/",
+        member_views.staff_enrolment,
+        name="staff_enrolment",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

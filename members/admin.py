@@ -1,11 +1,15 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import account_admin, services  # noqa: F401  (account_admin: allauth's, read-only)
 from .models import Member, OutgoingMail, UndeliverableAddress
+from .staff_two_factor import has_totp, issue_enrolment_link
 
 CONTACT_PERMISSION = "members.view_contact_details"
 
@@ -78,6 +82,47 @@ class MemberAdmin(UserAdmin):
 
     def user_change_password(self, request, id, form_url=""):
         raise PermissionDenied
+
+    # A staff account without an authenticator sets one up only with a one-time enrolment link;
+    # a superuser mails a new one from the account's page (or with create_staff).
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/enrolment-link/",
+                self.admin_site.admin_view(self.send_enrolment_link),
+                name="members_member_enrolment_link",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_send_enrolment_link(self, request, member) -> bool:
+        return request.user.is_superuser and member.is_staff and not has_totp(member)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        member = self.get_object(request, unquote(object_id))
+        extra = {
+            "may_send_enrolment_link": member is not None
+            and self._may_send_enrolment_link(request, member)
+        }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def send_enrolment_link(self, request, object_id):
+        member = self.get_object(request, unquote(object_id))
+        if member is None or not self._may_send_enrolment_link(request, member):
+            raise PermissionDenied
+        if request.method != "POST":  # the button posts; a plain visit changes nothing
+            return redirect("admin:members_member_change", member.pk)
+        issue_enrolment_link(member=member)
+        self.message_user(
+            request,
+            _(
+                "A new two-factor enrolment link was mailed to %(username)s; older links no "
+                "longer work."
+            )
+            % {"username": member.username},
+            messages.SUCCESS,
+        )
+        return redirect("admin:members_member_change", member.pk)
 
     def get_list_display(self, request):
         fields = super().get_list_display(request)

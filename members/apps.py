@@ -7,4 +7,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
-        from . import signals  # noqa: F401  (log-in logging)
+        from . import (
+            signals,  # noqa: F401  (log-in logging)
+            staff_two_factor,  # noqa: F401  (sessions end when a factor is added)
+        )

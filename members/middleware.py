@@ -1,40 +1,77 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
-from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.middleware import UserSessionsMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-# Paths a staff member without two-factor may still use: setting it up, and leaving.
+# Paths a staff member without two-factor in this session may still use: setting it up,
+# proving it, and leaving.
 STAFF_2FA_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
+# allauth's own two-factor pages: changing the factors needs a session that used one.
+MFA_PAGES_PREFIX = "/accounts/2fa/"
 
 
 class StaffTwoFactorMiddleware:
-    """Every staff member must use two-factor authentication (allauth has no setting for it):
-    until they have activated TOTP, every other page sends them to set it up."""
+    """Every staff member must use two-factor authentication (allauth has no setting for it),
+    and it is the session that must have used it: a staff session that logged in with the
+    password only is sent to enter a code (if the account has TOTP) or to set it up, which
+    needs a one-time enrolment link (members.staff_two_factor)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and user.is_staff
-            and not request.path.startswith(STAFF_2FA_ALLOWED_PREFIXES)
-            and not is_mfa_enabled(user)
-        ):
-            messages.warning(
-                request, _("Staff accounts must use two-factor authentication. Set it up first.")
-            )
-            return redirect("mfa_activate_totp")
+        if user.is_authenticated and user.is_staff:
+            refused = self._refuse(request, user)
+            if refused is not None:
+                return refused
         return self.get_response(request)
+
+    def _refuse(self, request, user):
+        from .staff_two_factor import has_totp, may_enrol, session_used_second_factor
+
+        path = request.path
+        reauthenticate = reverse("mfa_reauthenticate")
+        mfa_page = path.startswith(MFA_PAGES_PREFIX) and path != reauthenticate
+        if path.startswith(STAFF_2FA_ALLOWED_PREFIXES) and not mfa_page:
+            return None
+        totp = has_totp(user)
+        used_factor = session_used_second_factor(request, user)
+        enrolment_pages = (reverse("mfa_activate_totp"), reverse("mfa_generate_recovery_codes"))
+        if path in enrolment_pages and not totp:
+            # A session that proved a factor of this account (before moving to a new phone)
+            # is more than "just the password".
+            if used_factor or may_enrol(request, user):
+                return None
+            return render(request, "members/staff_enrolment_needed.html", status=403)
+        if totp and used_factor:
+            return None
+        if totp:
+            if mfa_page:
+                return redirect(reauthenticate)
+            messages.warning(
+                request,
+                _(
+                    "Staff pages need a session that used two-factor authentication. Enter a "
+                    "code from your authenticator app."
+                ),
+            )
+            return redirect(f"{reauthenticate}?{urlencode({'next': request.get_full_path()})}")
+        if mfa_page:
+            return None  # the overview and the set-up pages; activation is checked above
+        messages.warning(
+            request, _("Staff accounts must use two-factor authentication. Set it up first.")
+        )
+        return redirect("mfa_activate_totp")
 
 
 class NoStoreForMembersMiddleware:

@@ -192,3 +192,26 @@ class UndeliverableAddress(models.Model):
 
     def __str__(self):
         return f"undeliverable #{self.pk}"
+
+
+class StaffEnrolmentLink(models.Model):
+    """A one-time link that lets a staff account set up its first authenticator: the password
+    alone must not be enough to enrol one (whoever has only the password would otherwise bind
+    their own app to the account). Only a hash of the token is stored; the link works once,
+    for a limited time, and only in a session of the staff member it was made for."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="staff_enrolment_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff enrolment link")
+        verbose_name_plural = _("staff enrolment links")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"enrolment link #{self.pk}"

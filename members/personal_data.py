@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
-from .models import Member, OutgoingMail, UndeliverableAddress
+from .models import Member, OutgoingMail, StaffEnrolmentLink, UndeliverableAddress
 
 
 def _iso(value):
@@ -167,6 +167,30 @@ class AuthenticatorData:
 
     def erase(self, member):
         Authenticator.objects.filter(user=member).delete()
+
+
+@register(
+    StaffEnrolmentLink,
+    category=Category.NECESSARY,
+    purpose="security",
+    basis=Basis.LEGITIMATE_INTEREST,
+)
+class StaffEnrolmentLinkData:
+    """A staff account's one-time links for setting up two-factor (only a hash of each)."""
+
+    def export(self, member):
+        # The token hash is not exported: it is a credential, not information about the member.
+        return [
+            {
+                "created_at": _iso(link.created_at),
+                "expires_at": _iso(link.expires_at),
+                "used_at": _iso(link.used_at),
+            }
+            for link in StaffEnrolmentLink.objects.filter(member=member)
+        ]
+
+    def erase(self, member):
+        StaffEnrolmentLink.objects.filter(member=member).delete()
 
 
 register_no_personal_data(

@@ -1,6 +1,8 @@
 from allauth.account.views import ConfirmEmailView
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from .models import Member
@@ -30,3 +32,26 @@ class MemberConfirmEmailView(ConfirmEmailView):
 
 
 confirm_email = MemberConfirmEmailView.as_view()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_enrolment(request, token):
+    """The one-time link that lets a staff session set up its first authenticator. Opening it
+    shows a button and only pressing it uses the link, so a mail scanner that fetches links
+    does not spend it."""
+    from .staff_two_factor import enrolment_link_is_valid, has_totp, open_enrolment_link
+
+    if not request.user.is_staff:
+        raise Http404
+    context = {"token": token, "already_set_up": has_totp(request.user)}
+    if context["already_set_up"]:
+        return render(request, "members/staff_enrolment.html", context)
+    if request.method == "POST":
+        if open_enrolment_link(request=request, token=token):
+            return redirect("mfa_activate_totp")
+        context["valid"] = False
+    else:
+        context["valid"] = enrolment_link_is_valid(member=request.user, token=token)
+    status = 200 if context["valid"] else 400
+    return render(request, "members/staff_enrolment.html", context, status=status)

@@ -645,6 +645,14 @@ HOLDINGS = {
         change_url="mfa_index",
         change_label=_("Change two-factor authentication"),
     ),
+    "members.staffenrolmentlink": Holding(
+        _(
+            "For staff accounts: the one-time links for setting up two-factor authentication, "
+            "when each was made, until when it worked and when it was used."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d enrolment link", "%(count)d enrolment links", "count"),
+    ),
     "usersessions.usersession": Holding(
         _("Your sessions: the device, IP address and when each was last used."),
         counted_by=("user",),

@@ -158,6 +158,14 @@ EXPORT_DOCS = {
             "last_used_at": _("When you last used it."),
         },
     },
+    "members.staffenrolmentlink": {
+        "title": _("Two-factor enrolment links (staff)"),
+        "fields": {
+            "created_at": _("When the link was made."),
+            "expires_at": _("Until when it worked."),
+            "used_at": _("When you used it (empty if you did not)."),
+        },
+    },
     "profiles.profile": {
         "title": _("Your profile"),
         "fields": {

@@ -63,6 +63,26 @@ def _cookies_declared_and_consented(monkeypatch):
         pytest.fail("Cookie declaration (R6.2): " + "; ".join(from_other_threads))
 
 
+@pytest.fixture(autouse=True)
+def _staff_force_login_is_a_two_factor_login(monkeypatch):
+    """`client.force_login(staff)` stands for a completed log-in, which for a staff member with
+    TOTP means password and code: the session gets allauth's records of both, since the staff
+    middleware asks the session, not the account. Tests of a session that did not use the
+    second factor log in through the form (tests/members/test_staff_two_factor.py)."""
+    from django.test import Client
+
+    from tests.factories import record_two_factor_login
+
+    original = Client.force_login
+
+    def force_login(client, user, backend=None):
+        original(client, user, backend)
+        if getattr(user, "is_staff", False):
+            record_two_factor_login(client, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 

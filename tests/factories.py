@@ -1,3 +1,5 @@
+import time
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -36,6 +38,26 @@ def staff_member(role: str, *, with_totp: bool = True, **kwargs) -> Member:
     if with_totp:
         TOTP.activate(member, generate_totp_secret())
     return member
+
+
+def record_two_factor_login(client, member) -> None:
+    """Writes into the client's session what allauth records after a log-in with password and
+    TOTP code (nothing when the member has no TOTP)."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY
+    from allauth.account.internal.userkit import user_id_to_str
+
+    authenticator = Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        return
+    now = time.time()
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "username": member.username},
+        {"method": "mfa", "at": now, "id": authenticator.pk, "type": authenticator.type},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(member)
+    session.save()
 
 
 def has_totp(member) -> bool:

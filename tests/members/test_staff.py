@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 
 from members.models import Member, OutgoingMail
 from members.roles import ROLE_PERMISSIONS
+from members.staff_two_factor import issue_enrolment_link
 from tests.factories import MemberFactory, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,11 @@ def test_staff_without_two_factor_is_sent_to_set_it_up(client):
 
     assert response.status_code == 302
     assert response.url == "/accounts/2fa/totp/activate/"
-    # The set-up page itself is reachable (it first asks for the password again).
+    # The set-up page needs the one-time enrolment link (tests/members/test_staff_two_factor.py);
+    # with it, it first asks for the password again.
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 403
+    token = issue_enrolment_link(member=moderator).rstrip("/").rsplit("/", 1)[-1]
+    client.post(f"/accounts/staff-enrolment/{token}/")
     setup = client.get("/accounts/2fa/totp/activate/", follow=True)
     assert setup.status_code == 200
     assert setup.redirect_chain[-1][0].startswith("/accounts/reauthenticate/")
