@@ -227,10 +227,9 @@ OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS",
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.Member"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend only (username or e-mail, permissions as ModelBackend): one Argon2 check
+# per failed log-in, not one per backend (members.auth_backends).
+AUTHENTICATION_BACKENDS = ["members.auth_backends.MemberAuthenticationBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
