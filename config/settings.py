@@ -430,6 +430,8 @@ ASN_DATABASE_PATH = env("ASN_DATABASE_PATH", default="")
 ACTIVITY_FULL_IP_DAYS = env.int("ACTIVITY_FULL_IP_DAYS", default=30)
 ACTIVITY_LOGIN_RETENTION_MONTHS = env.int("ACTIVITY_LOGIN_RETENTION_MONTHS", default=12)
 ACTIVITY_PAGE_VISIT_DAYS = env.int("ACTIVITY_PAGE_VISIT_DAYS", default=90)
+# Failed log-ins (member id or none, hashed IP, reason; superusers see them in admin).
+ACTIVITY_FAILED_LOGIN_DAYS = env.int("ACTIVITY_FAILED_LOGIN_DAYS", default=30)
 # Pages visited are buffered, not written per request (activity.page_visits): with Redis, one
 # RPUSH per page (timeout in seconds; after a failure nothing is recorded for the retry
 # period) and beat's flush writes PAGE_VISIT_FLUSH_CHUNK records per transaction; without
