@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.request_guard.RefuseNulBytesMiddleware",  # a NUL in a URL id is a 404, not a 500
     "members.middleware.PageViewSessionsMiddleware",  # allauth's, skipping htmx polls
     # After CSP's: it drops cookies without consent and opens the CSP for Google Analytics.
     "privacy.cookie_middleware.CookieConsentMiddleware",
