@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.defaultfilters import date as format_date
 from django.template.loader import render_to_string
@@ -53,7 +52,7 @@ def member_for_login(login: str) -> Member | None:
         member = _member_for_address(login)
         if member is not None:
             return member
-    return Member.objects.filter(Q(username__iexact=login)).first()
+    return Member.objects.filter(username__iexact=login).first()
 
 
 def login_attempts_key(domain: str, *, member=None, login: str = "") -> str:
