@@ -250,7 +250,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "members.adapter.MemberAccountAdapter"
-ACCOUNT_FORMS = {"signup": "members.forms.MemberSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "members.forms.MemberSignupForm",
+    # Reads the sealed member part of password reset links (members.adapter).
+    "user_token": "members.forms.MemberUserTokenForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 from .models import Member
 from .services import queue_mail
 from .signals import login_refused
+from .tokens import open_alphanumeric, seal_alphanumeric
 
 logger = logging.getLogger("members.auth")
 
 IP_DIGEST_SALT = "members.auth.ip_digest"
 IP_DIGEST_LENGTH = 32
+RESET_UID_PURPOSE = "members.password_reset.member"
 
 
 class LoginRefusal:
@@ -55,6 +57,17 @@ def member_for_login(login: str) -> Member | None:
     return Member.objects.filter(username__iexact=login).first()
 
 
+def reset_link_uid(member) -> str:
+    """The member part of a password reset link: the public id, sealed (allauth puts the
+    database id in base 36 there, which told sign-up order)."""
+    return seal_alphanumeric(member.public_id, purpose=RESET_UID_PURPOSE)
+
+
+def member_for_reset_uid(uid: str) -> Member | None:
+    public_id = open_alphanumeric(uid, purpose=RESET_UID_PURPOSE)
+    return Member.objects.filter(public_id=public_id).first() if public_id else None
+
+
 def login_attempts_key(domain: str, *, member=None, login: str = "") -> str:
     """The key of allauth's per-account failed log-in limit ("login_failed" .../key): the
     member's id when the login names one, so a username and an e-mail address share one
@@ -81,6 +94,17 @@ class MemberAccountAdapter(DefaultAccountAdapter):
             member=self._login_member(credentials),
             login=login,
         )
+
+    def get_reset_password_from_key_url(self, key):
+        """allauth's key is "<id in base 36>-<token>": the id is replaced by the sealed public
+        id (members.forms.MemberUserTokenForm reads it back)."""
+        from allauth.account.utils import url_str_to_user_pk
+
+        uid, _dash, token = key.partition("-")
+        member = Member.objects.filter(pk=url_str_to_user_pk(uid)).only("public_id").first()
+        if member is not None:
+            key = f"{reset_link_uid(member)}-{token}"
+        return super().get_reset_password_from_key_url(key)
 
     def pre_authenticate(self, request, **credentials):
         try:

@@ -4,6 +4,7 @@ privacy.crypto re-exports `seal_token` and `open_token`.
 
 - `seal_token` / `open_token`: a short value (a member's public id) encrypted with AES-SIV,
   bound to a purpose; no expiry (unsubscribe links).
+- `seal_alphanumeric` / `open_alphanumeric`: the same in hex (letters and digits only).
 - `dumps_sealed` / `loads_sealed`: the shape of `django.core.signing.dumps/loads` (timestamp,
   signature, max_age, SignatureExpired / BadSignature), but the JSON payload is sealed first
   and padded, so the token's readable part is ciphertext of a fixed length, not `[1, 10]`."""
@@ -50,6 +51,20 @@ def open_token(token: str, *, purpose: str) -> str | None:
         except (InvalidTag, ValueError, UnicodeError):
             continue
     return None
+
+
+def seal_alphanumeric(value: str, *, purpose: str) -> str:
+    """`seal_token` in hex, for URL parts that allow only letters and digits (the member part
+    of allauth's password reset link)."""
+    return _siv(settings.SECRET_KEY).encrypt(value.encode(), [purpose.encode()]).hex()
+
+
+def open_alphanumeric(token: str, *, purpose: str) -> str | None:
+    try:
+        sealed = bytes.fromhex(token)
+    except (ValueError, TypeError):
+        return None
+    return open_token(base64.urlsafe_b64encode(sealed).decode(), purpose=purpose)
 
 
 def dumps_sealed(value, *, salt: str) -> str:
