@@ -25,7 +25,7 @@ from members.services import (
 )
 
 from .devices import device_family_key, parse_user_agent
-from .models import DeviceType, LoginRecord
+from .models import DeviceType, FailedLogin, LoginRecord
 from .networks import approximate_network, provider_for
 from .retention import months_before
 
@@ -157,3 +157,22 @@ def on_user_logged_out(sender, request, user, **kwargs):
     key = getattr(getattr(request, "session", None), "session_key", None)
     if key:
         UserSession.objects.filter(session_key=key).delete()
+
+
+def record_failed_login(*, member, ip_digest: str, reason: str, now=None) -> FailedLogin:
+    """Stores one failed log-in attempt: the member when the name typed is theirs, a hash of
+    the IP address, the reason. One insert."""
+    return FailedLogin.objects.create(
+        member=member, ip_digest=ip_digest, reason=reason, created_at=now or timezone.now()
+    )
+
+
+def on_login_refused(sender, member, ip_digest, reason, **kwargs):
+    """Receiver of members.signals.login_refused. Recording must never change the answer the
+    attempt gets: a failure is logged without personal data."""
+    try:
+        # A savepoint: a failed insert must not break the request's transaction.
+        with transaction.atomic():
+            record_failed_login(member=member, ip_digest=ip_digest, reason=reason)
+    except Exception:
+        logger.exception("login.failed_record_failed")

@@ -51,6 +51,42 @@ class LoginRecord(models.Model):
         return f"{self.member_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class FailedLogin(models.Model):
+    """One failed log-in attempt (activity.logins.record_failed_login): when, why, the member
+    the typed name belongs to (none for an unknown name) and a keyed hash of the IP address.
+    Never the name typed, the password or the address itself. Deleted after
+    ACTIVITY_FAILED_LOGIN_DAYS."""
+
+    class Reason(models.TextChoices):
+        BAD_PASSWORD = "bad_password", _("wrong password")
+        RATE_LIMITED = "rate_limited", _("too many attempts")
+        UNKNOWN_ACCOUNT = "unknown_account", _("unknown account")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="failed_logins",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    # members.adapter.ip_digest: HMAC of the address, to see attempts from one address.
+    ip_digest = models.CharField(_("IP address (hashed)"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["member", "-created_at"], name="failed_login_member"),
+            models.Index(fields=["created_at"], name="failed_login_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.reason} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class PageVisit(models.Model):
     """One page a logged-in member saw: the route's name (never the URL: it may carry a
     username or a search) and the time, grouped by session. Written in bulk from a buffer

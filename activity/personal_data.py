@@ -1,13 +1,14 @@
 """How the activity app's records are exported and erased (see privacy.registry).
 
-Export (R7.4): every log-in with what it recorded, and every page visited that is still kept
-(ACTIVITY_PAGE_VISIT_DAYS; a generator over a cursor, as the list can be long).
-Erasure (R7.3): both deleted. The anonymous daily page counts hold nothing of the member."""
+Export (R7.4): every log-in with what it recorded, every failed log-in on the account, and
+every page visited that is still kept (ACTIVITY_PAGE_VISIT_DAYS; a generator over a cursor,
+as the list can be long).
+Erasure (R7.3): all deleted. The anonymous daily page counts hold nothing of the member."""
 
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
 from . import partners  # noqa: F401  (PartnerCheck registers itself there)
-from .models import DailyPageCount, LoginRecord, PageVisit
+from .models import DailyPageCount, FailedLogin, LoginRecord, PageVisit
 
 
 def _iso(value):
@@ -36,6 +37,23 @@ class LoginRecordData:
 
     def erase(self, member):
         LoginRecord.objects.filter(member=member).delete()
+
+
+@register(
+    FailedLogin, category=Category.NECESSARY, purpose="security", basis=Basis.LEGITIMATE_INTEREST
+)
+class FailedLoginData:
+    """Attempts with a name that was not the member's have no member and are not theirs:
+    they go only with the retention period."""
+
+    def export(self, member):
+        return [
+            {"at": _iso(row.created_at), "reason": row.reason, "ip_hash": row.ip_digest}
+            for row in FailedLogin.objects.filter(member=member).order_by("created_at", "pk")
+        ]
+
+    def erase(self, member):
+        FailedLogin.objects.filter(member=member).delete()
 
 
 @register(

@@ -6,7 +6,8 @@ the privacy pages show too (privacy.declaration):
 - log-in records and sessions: ACTIVITY_LOGIN_RETENTION_MONTHS months (sessions counted from
   when they were last used), then deleted;
 - pages visited: ACTIVITY_PAGE_VISIT_DAYS days, then deleted (the anonymous DailyPageCount
-  rows stay).
+  rows stay);
+- failed log-ins: ACTIVITY_FAILED_LOGIN_DAYS days, then deleted.
 
 `apply_retention` does it with a few set-based UPDATE and DELETE statements; it is idempotent
 and runs on the beat schedule (activity.tasks.apply_retention) several times a day, so nothing
@@ -22,7 +23,7 @@ from django.db import connection
 from django.db.models import Func, GenericIPAddressField
 from django.utils import timezone
 
-from .models import LoginRecord, PageVisit
+from .models import FailedLogin, LoginRecord, PageVisit
 from .networks import IPV4_PREFIX, IPV6_PREFIX, truncate_ip
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,10 @@ def login_cutoff(now=None) -> datetime:
 
 def page_visit_cutoff(now=None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.ACTIVITY_PAGE_VISIT_DAYS)
+
+
+def failed_login_cutoff(now=None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=settings.ACTIVITY_FAILED_LOGIN_DAYS)
 
 
 def truncate_old_ips(*, now=None) -> dict[str, int]:
@@ -121,6 +126,12 @@ def delete_old_page_visits(*, now=None) -> dict[str, int]:
     return {"page_visits_deleted": visits}
 
 
+def delete_old_failed_logins(*, now=None) -> dict[str, int]:
+    """Failed log-in records past ACTIVITY_FAILED_LOGIN_DAYS."""
+    failed, _ = FailedLogin.objects.filter(created_at__lt=failed_login_cutoff(now)).delete()
+    return {"failed_logins_deleted": failed}
+
+
 def apply_retention(now=None) -> dict[str, int]:
     """Every step; safe to run any number of times. Returns how many rows each step
     changed (counts only: no personal data in the log)."""
@@ -129,6 +140,7 @@ def apply_retention(now=None) -> dict[str, int]:
         # Deleting first spares shortening what goes anyway.
         **delete_old_logins(now=now),
         **delete_old_page_visits(now=now),
+        **delete_old_failed_logins(now=now),
         **truncate_old_ips(now=now),
     }
     logger.info("activity.retention %s", " ".join(f"{key}={value}" for key, value in done.items()))

@@ -1,10 +1,12 @@
-"""How activity hears of what happens elsewhere: log-ins (activity.logins) and the sign-ups
+"""How activity hears of what happens elsewhere: log-ins and failed log-ins (activity.logins),
+and the sign-ups
 and purchases 24metrics checks for members who allowed it (activity.partners)."""
 
 from allauth.account.signals import user_signed_up
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
+from members.signals import login_refused
 from payments.signals import checkout_started
 
 from . import logins, partners
@@ -14,6 +16,8 @@ from .models import PartnerCheck
 user_logged_in.connect(logins.on_user_logged_in, dispatch_uid="activity.record_login")
 # Logging out removes the session from the member's list (and its IP address) at once.
 user_logged_out.connect(logins.on_user_logged_out, dispatch_uid="activity.end_session_row")
+# Every failed log-in is recorded (member when known, hashed IP, reason) for the staff's view.
+login_refused.connect(logins.on_login_refused, dispatch_uid="activity.record_failed_login")
 
 
 @receiver(user_signed_up)

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.request_guard.RefuseNulBytesMiddleware",  # a NUL in a URL id is a 404, not a 500
     "members.middleware.PageViewSessionsMiddleware",  # allauth's, skipping htmx polls
     # After CSP's: it drops cookies without consent and opens the CSP for Google Analytics.
     "privacy.cookie_middleware.CookieConsentMiddleware",
@@ -250,10 +251,9 @@ OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS",
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.Member"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend only (username or e-mail, permissions as ModelBackend): one Argon2 check
+# per failed log-in, not one per backend (members.auth_backends).
+AUTHENTICATION_BACKENDS = ["members.auth_backends.MemberAuthenticationBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -273,7 +273,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "members.adapter.MemberAccountAdapter"
-ACCOUNT_FORMS = {"signup": "members.forms.MemberSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "members.forms.MemberSignupForm",
+    # Reads the sealed member part of password reset links (members.adapter).
+    "user_token": "members.forms.MemberUserTokenForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -287,6 +291,9 @@ ACCOUNT_PRESERVE_USERNAME_CASING = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# Confirmation links carry a random key stored with the address, not allauth's signed (and
+# readable) id of the address, which told how many addresses were signed up before.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Links in mail (confirmation, reset) use the scheme of the public address.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme or "https"
@@ -456,6 +463,8 @@ ASN_DATABASE_PATH = env("ASN_DATABASE_PATH", default="")
 ACTIVITY_FULL_IP_DAYS = env.int("ACTIVITY_FULL_IP_DAYS", default=30)
 ACTIVITY_LOGIN_RETENTION_MONTHS = env.int("ACTIVITY_LOGIN_RETENTION_MONTHS", default=12)
 ACTIVITY_PAGE_VISIT_DAYS = env.int("ACTIVITY_PAGE_VISIT_DAYS", default=90)
+# Failed log-ins (member id or none, hashed IP, reason; superusers see them in admin).
+ACTIVITY_FAILED_LOGIN_DAYS = env.int("ACTIVITY_FAILED_LOGIN_DAYS", default=30)
 # Pages visited are buffered, not written per request (activity.page_visits): with Redis, one
 # RPUSH per page (timeout in seconds; after a failure nothing is recorded for the retry
 # period) and beat's flush writes PAGE_VISIT_FLUSH_CHUNK records per transaction; without

@@ -8,20 +8,140 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.defaultfilters import date as format_date
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .models import Member
 from .services import queue_mail
+from .signals import login_refused
+from .tokens import open_alphanumeric, seal_alphanumeric
 
 logger = logging.getLogger("members.auth")
 
+IP_DIGEST_SALT = "members.auth.ip_digest"
+IP_DIGEST_LENGTH = 32
+RESET_UID_PURPOSE = "members.password_reset.member"
+
+
+class LoginRefusal:
+    """Why a log-in attempt failed, as recorded and logged (activity.FailedLogin)."""
+
+    BAD_PASSWORD = "bad_password"  # noqa: S105 (a reason, not a password)
+    RATE_LIMITED = "rate_limited"
+    UNKNOWN_ACCOUNT = "unknown_account"
+
+
+def ip_digest(ip: str | None) -> str:
+    """A keyed hash of an IP address (HMAC with a key derived from SECRET_KEY): enough to tell
+    that failed log-ins came from the same address, without keeping the address."""
+    if not ip:
+        return ""
+    return salted_hmac(IP_DIGEST_SALT, ip, algorithm="sha256").hexdigest()[:IP_DIGEST_LENGTH]
+
+
+def member_for_login(login: str) -> Member | None:
+    """The member a typed log-in names: a username or an e-mail address, in any case."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    if "@" in login:
+        member = _member_for_address(login)
+        if member is not None:
+            return member
+    return Member.objects.filter(username__iexact=login).first()
+
+
+def reset_link_uid(member) -> str:
+    """The member part of a password reset link: the public id, sealed (allauth puts the
+    database id in base 36 there, which told sign-up order)."""
+    return seal_alphanumeric(member.public_id, purpose=RESET_UID_PURPOSE)
+
+
+def member_for_reset_uid(uid: str) -> Member | None:
+    public_id = open_alphanumeric(uid, purpose=RESET_UID_PURPOSE)
+    return Member.objects.filter(public_id=public_id).first() if public_id else None
+
+
+def login_attempts_key(domain: str, *, member=None, login: str = "") -> str:
+    """The key of allauth's per-account failed log-in limit ("login_failed" .../key): the
+    member's id when the login names one, so a username and an e-mail address share one
+    budget; an unknown name has a key of its own (telling nothing about existence)."""
+    if member is not None:
+        return f"{domain}:member:{member.pk}"
+    return f"{domain}:login:{login.lower()}"
+
 
 class MemberAccountAdapter(DefaultAccountAdapter):
+    def _login_member(self, credentials):
+        """The member the attempt's credentials name, looked up once per attempt."""
+        login = credentials.get("email") or credentials.get("username") or ""
+        cached = getattr(self, "_login_lookup", None)
+        if cached is None or cached[0] != login:
+            cached = (login, member_for_login(login))
+            self._login_lookup = cached
+        return cached[1]
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        login = credentials.get("email") or credentials.get("username") or ""
+        return login_attempts_key(
+            get_current_site(request).domain,
+            member=self._login_member(credentials),
+            login=login,
+        )
+
+    def get_reset_password_from_key_url(self, key):
+        """allauth's key is "<id in base 36>-<token>": the id is replaced by the sealed public
+        id (members.forms.MemberUserTokenForm reads it back)."""
+        from allauth.account.utils import url_str_to_user_pk
+
+        uid, _dash, token = key.partition("-")
+        member = Member.objects.filter(pk=url_str_to_user_pk(uid)).only("public_id").first()
+        if member is not None:
+            key = f"{reset_link_uid(member)}-{token}"
+        return super().get_reset_password_from_key_url(key)
+
+    def pre_authenticate(self, request, **credentials):
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            self._refused(request, credentials, LoginRefusal.RATE_LIMITED)
+            raise
+
+    def authentication_failed(self, request, **credentials):
+        member = self._login_member(credentials)
+        reason = LoginRefusal.UNKNOWN_ACCOUNT if member is None else LoginRefusal.BAD_PASSWORD
+        self._refused(request, credentials, reason)
+        super().authentication_failed(request, **credentials)
+
+    def _refused(self, request, credentials, reason):
+        """Logs the failed attempt with the member's id and a hash of the IP address (never
+        the name typed) and tells activity, which records it."""
+        member = self._login_member(credentials)
+        digest = ip_digest(self._client_ip(request))
+        logger.warning(
+            "login.failed reason=%s member=%s ip=%s",
+            reason,
+            member.pk if member is not None else "-",
+            digest or "-",
+        )
+        login_refused.send(
+            sender=Member, request=request, member=member, ip_digest=digest, reason=reason
+        )
+
+    def _client_ip(self, request):
+        if request is None:
+            return None
+        try:
+            return self.get_client_ip(request)
+        except (PermissionDenied, ImproperlyConfigured, ValueError):
+            return None
+
     def save_user(self, request, user, form, commit=True):
         """Stores what the sign-up form asks besides allauth's fields, in the same save."""
         data = form.cleaned_data

@@ -1,4 +1,4 @@
-from allauth.account.forms import SignupForm
+from allauth.account.forms import SignupForm, UserTokenForm
 from django import forms
 from django.dispatch import Signal
 from django.urls import reverse_lazy
@@ -101,3 +101,18 @@ class MemberSignupForm(SignupForm):
                 for name, purpose in SIGNUP_CONSENT_FIELDS.items()
             },
         )
+
+
+class MemberUserTokenForm(UserTokenForm):
+    """The member of a password reset link by the sealed public id the adapter put there
+    (members.adapter.reset_link_uid)."""
+
+    def _get_user(self, uidb36):
+        from .adapter import member_for_reset_uid
+
+        member = member_for_reset_uid(uidb36)
+        if member is not None:
+            return member
+        # Links mailed before the id was sealed carry it in base 36: accepted until their
+        # token expires (PASSWORD_RESET_TIMEOUT).
+        return super()._get_user(uidb36)

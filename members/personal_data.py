@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 from privacy.registry import Basis, Category, register, register_no_personal_data
 
+from .adapter import login_attempts_key
 from .models import Member, OutgoingMail, StaffEnrolmentLink, UndeliverableAddress
 
 
@@ -21,13 +22,15 @@ def _iso(value):
 
 def _forget_rate_limits(member) -> None:
     """allauth's rate-limit counters kept in the cache under the member's id or a hash of
-    their log-in name or address (at most minutes old): gone with the account."""
+    their log-in name, address or id (at most minutes old): gone with the account."""
     from allauth.account import app_settings
     from allauth.core.internal.ratelimit import get_cache_key, parse_rates
 
     hosts = {urlsplit(settings.SITE_URL).netloc, urlsplit(settings.SITE_URL).hostname}
     hosts |= {host for host in settings.ALLOWED_HOSTS if "*" not in host and host != "."}
     logins = {value.lower() for value in (member.username, member.email) if value}
+    # The failed log-in limit is keyed by the member (members.adapter.login_attempts_key).
+    account_keys = {login_attempts_key(host, member=member) for host in hosts}
     keys = set()
     for action, rates in app_settings.RATE_LIMITS.items():
         for rate in parse_rates(rates):
@@ -35,6 +38,7 @@ def _forget_rate_limits(member) -> None:
                 candidates = [None]
             elif rate.per == "key":
                 candidates = logins | {f"{host}:{login}" for host in hosts for login in logins}
+                candidates |= account_keys
             else:
                 continue
             for key in candidates:

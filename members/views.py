@@ -1,3 +1,4 @@
+from allauth.account.models import EmailConfirmationHMAC
 from allauth.account.views import ConfirmEmailView
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -21,7 +22,19 @@ def set_language(request):
 
 class MemberConfirmEmailView(ConfirmEmailView):
     """allauth's confirmation view, but a used, expired or wrong link that is posted gets the
-    page that explains how to get a new link (allauth answers such a post with a bare 404)."""
+    page that explains how to get a new link (allauth answers such a post with a bare 404).
+    Keys are random and stored (ACCOUNT_EMAIL_CONFIRMATION_HMAC off)."""
+
+    def get_object(self, queryset=None):
+        try:
+            return super().get_object(queryset)
+        except Http404:
+            # Links mailed before the keys were random carry allauth's signed address id:
+            # accepted until they expire (ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS).
+            legacy = EmailConfirmationHMAC.from_key(self.kwargs["key"])
+            if legacy is None:
+                raise
+            return legacy
 
     def post(self, *args, **kwargs):
         try:

@@ -1,8 +1,12 @@
-"""Links to the report form for one item. The item is named by a signed token (kind and id),
-so the form is filled in from where it was opened and nobody can walk the ids."""
+"""Links to the report form for one item. The item is named by a sealed, signed token (kind
+and id encrypted, members.tokens), so the form is filled in from where it was opened, nobody
+can walk the ids, and no link tells an item's id. Tokens of the old readable format are not
+accepted: they were only in pages, which make new ones."""
 
 from django.core import signing
 from django.urls import reverse
+
+from members.tokens import dumps_sealed, loads_sealed
 
 from . import registry
 
@@ -11,13 +15,13 @@ SALT = "moderation.report-item"
 
 def item_token(obj) -> str:
     entry = registry.entry_for(obj)
-    return signing.dumps([entry.kind, obj.pk], salt=SALT, compress=True)
+    return dumps_sealed([entry.kind, obj.pk], salt=SALT)
 
 
 def item_from_token(token: str):
     """The item the token names, or None (bad token, unknown kind, item gone)."""
     try:
-        kind, pk = signing.loads(token, salt=SALT)
+        kind, pk = loads_sealed(token, salt=SALT)
         entry = registry.entry_for_kind(kind)
     except (signing.BadSignature, ValueError, TypeError, registry.NotRegistered):
         return None

@@ -34,6 +34,7 @@ from members.services import (
     render_mail_parts,
     suspend_member,
 )
+from members.tokens import dumps_sealed, loads_sealed
 
 from . import registry
 from .audit import record_action
@@ -1244,14 +1245,17 @@ def _reinstate_if_free(member, *, now) -> None:
 def appeal_token(*, decision: ReportDecision, member) -> str:
     """A token for the appeal link in a mail: it lets a suspended member (who cannot log in)
     appeal this decision."""
-    return signing.dumps([decision.pk, member.pk], salt=APPEAL_TOKEN_SALT, compress=True)
+    return dumps_sealed([decision.pk, member.pk], salt=APPEAL_TOKEN_SALT)
 
 
 def read_appeal_token(token: str, *, max_age_days: int | None = None):
     """(decision, member) from an appeal token, or None."""
     max_age = timedelta(days=max_age_days or 31 * (appeal_months() + 1))
     try:
-        decision_id, member_id = signing.loads(token, salt=APPEAL_TOKEN_SALT, max_age=max_age)
+        # legacy: links mailed before tokens were sealed, until they expire.
+        decision_id, member_id = loads_sealed(
+            token, salt=APPEAL_TOKEN_SALT, max_age=max_age, legacy=True
+        )
     except (signing.BadSignature, ValueError, TypeError):
         return None
     decision = ReportDecision.objects.select_related("report").filter(pk=decision_id).first()
@@ -1265,7 +1269,7 @@ def notice_appeal_token(*, decision: ReportDecision, notice: Notice) -> str:
     """A token for the appeal link in the outcome mail of a visitor's notice: a visitor has no
     account, so the link (sent to the address they gave) is how they appeal (DSA Art. 20(1):
     those who submitted a notice can complain about the decision taken on it)."""
-    return signing.dumps([decision.pk, notice.pk], salt=NOTICE_APPEAL_TOKEN_SALT, compress=True)
+    return dumps_sealed([decision.pk, notice.pk], salt=NOTICE_APPEAL_TOKEN_SALT)
 
 
 def read_notice_appeal_token(token: str):
@@ -1273,8 +1277,9 @@ def read_notice_appeal_token(token: str):
     details were erased: there is nobody left to answer)."""
     max_age = timedelta(days=31 * (appeal_months() + 1))
     try:
-        decision_id, notice_id = signing.loads(
-            token, salt=NOTICE_APPEAL_TOKEN_SALT, max_age=max_age
+        # legacy: links mailed before tokens were sealed, until they expire.
+        decision_id, notice_id = loads_sealed(
+            token, salt=NOTICE_APPEAL_TOKEN_SALT, max_age=max_age, legacy=True
         )
     except (signing.BadSignature, ValueError, TypeError):
         return None

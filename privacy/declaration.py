@@ -149,6 +149,7 @@ def fill_retention(text) -> str:
         "ip_period": _days(settings.ACTIVITY_FULL_IP_DAYS),
         "login_period": _months(settings.ACTIVITY_LOGIN_RETENTION_MONTHS),
         "visit_period": _days(settings.ACTIVITY_PAGE_VISIT_DAYS),
+        "failed_login_period": _days(settings.ACTIVITY_FAILED_LOGIN_DAYS),
         # Statements of reasons kept without the member (moderation.personal_data).
         "statement_period": _years(getattr(settings, "MODERATION_STATEMENT_YEARS", 5)),
     }
@@ -215,8 +216,9 @@ PURPOSES = {
             _(
                 "The full IP address for %(ip_period)s, then only its network (the last part "
                 "removed). Log-ins and sessions are deleted after %(login_period)s, a session "
-                "also as soon as you end it or log out. All of it is erased %(erasure)s, or at "
-                "once if you ask for that."
+                "also as soon as you end it or log out; failed log-ins after "
+                "%(failed_login_period)s. All of it is erased %(erasure)s, or at once if you ask "
+                "for that."
             ),
             "activity:devices",
             _("See your log-ins and end sessions"),
@@ -665,6 +667,14 @@ HOLDINGS = {
         ),
         counted_by=("member",),
         unit=ngettext_lazy("%(count)d log-in", "%(count)d log-ins", "count"),
+    ),
+    "activity.failedlogin": Holding(
+        _(
+            "Failed log-ins with your username or e-mail address: when, why (wrong password or "
+            "too many attempts) and a coded form of the IP address."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d failed log-in", "%(count)d failed log-ins", "count"),
     ),
     "activity.pagevisit": Holding(
         _("The pages you visited while logged in (the kind of page, not its address) and when."),

@@ -139,6 +139,20 @@ EXPORT_DOCS = {
             ),
         },
     },
+    "activity.failedlogin": {
+        "title": _("Failed log-ins"),
+        "fields": {
+            "at": _("When someone tried to log in with your username or e-mail address."),
+            "reason": _(
+                "Why it failed: bad_password (a wrong password) or rate_limited (too many "
+                "attempts, refused without checking the password)."
+            ),
+            "ip_hash": _(
+                "A code made from the IP address the attempt came from (not the address "
+                "itself): the same address gives the same code."
+            ),
+        },
+    },
     "activity.pagevisit": {
         "title": _("Pages visited"),
         "fields": {

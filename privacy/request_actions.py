@@ -49,6 +49,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member, OutgoingMail
 from members.services import mail_language, site_url
+from members.tokens import dumps_sealed, loads_sealed
 
 from .models import DataExport, PrivacyRequest, RequestMessage
 
@@ -471,7 +472,8 @@ def record_rectification(*, request, staff, what_changed: str) -> RequestMessage
 
 
 def export_token(privacy_request, export) -> str:
-    return signing.dumps({"r": privacy_request.pk, "e": export.public_id}, salt=EXPORT_LINK_SALT)
+    """The download link's token: request and export sealed (members.tokens), no id shown."""
+    return dumps_sealed({"r": privacy_request.pk, "e": export.public_id}, salt=EXPORT_LINK_SALT)
 
 
 class ExportLinkInvalid(Exception):
@@ -487,8 +489,12 @@ def export_for_token(token: str) -> DataExport:
     from . import exports
 
     try:
-        data = signing.loads(
-            token, salt=EXPORT_LINK_SALT, max_age=timedelta(days=settings.DATA_EXPORT_DAYS)
+        # legacy: links mailed before tokens were sealed, until they expire.
+        data = loads_sealed(
+            token,
+            salt=EXPORT_LINK_SALT,
+            max_age=timedelta(days=settings.DATA_EXPORT_DAYS),
+            legacy=True,
         )
     except signing.SignatureExpired:
         raise ExportLinkExpired from None

@@ -43,6 +43,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, ImageSequence
 
+from members.tokens import dumps_sealed, loads_sealed
+
 from .erasure import add_months
 from .models import PrivacyRequest, RequestAttachment, RequestMessage, RequestType
 
@@ -349,8 +351,9 @@ class VerificationFailed(Exception):
 
 
 def verification_token(privacy_request: PrivacyRequest, *, member) -> str:
-    """A signed token naming the request and the member whose address it was mailed to."""
-    return signing.dumps({"r": privacy_request.pk, "m": member.pk}, salt=VERIFY_SALT, compress=True)
+    """A signed token naming the request and the member whose address it was mailed to, both
+    sealed (members.tokens): the link shows no id."""
+    return dumps_sealed({"r": privacy_request.pk, "m": member.pk}, salt=VERIFY_SALT)
 
 
 def verification_url(privacy_request: PrivacyRequest, *, member) -> str:
@@ -386,7 +389,8 @@ def request_for_token(token: str) -> tuple[PrivacyRequest, object]:
     token is forged, older than VERIFY_DAYS, or names a request or member that is gone or
     another member than the request is now linked to."""
     try:
-        data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_DAYS * 24 * 3600)
+        # legacy: links mailed before tokens were sealed, until they expire.
+        data = loads_sealed(token, salt=VERIFY_SALT, max_age=VERIFY_DAYS * 24 * 3600, legacy=True)
     except signing.SignatureExpired:
         raise VerificationFailed(expired=True) from None
     except signing.BadSignature:

@@ -142,6 +142,7 @@ def test_running_it_again_changes_nothing(member):
         "logins_deleted": 1,
         "sessions_deleted": 0,
         "page_visits_deleted": 1,
+        "failed_logins_deleted": 0,
         "login_ips_shortened": 1,
         "session_ips_shortened": 1,
     }
