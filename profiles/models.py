@@ -229,6 +229,10 @@ def age_on(birth_date: date, today: date) -> int:
 
 class Photo(models.Model):
     class Status(models.TextChoices):
+        # Stored as uploaded; a background task makes the clean copies (profiles.photos).
+        PROCESSING = "processing", _("Being processed")
+        # The task could not decode the upload: no files are left, the member is told.
+        FAILED = "failed", _("Could not be processed")
         PENDING = "pending", _("Waiting for review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
@@ -238,10 +242,15 @@ class Photo(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos"
     )
     # Re-encoded files with server-made names, in private storage (never a public media URL).
-    image = models.FileField(max_length=200, storage=private_storage)
-    thumbnail = models.FileField(max_length=200, storage=private_storage)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    # Empty while processing (and once processing failed).
+    image = models.FileField(max_length=200, storage=private_storage, blank=True)
+    thumbnail = models.FileField(max_length=200, storage=private_storage, blank=True)
+    # The bytes as uploaded, only while processing: never served, deleted once processed.
+    original = models.FileField(max_length=200, storage=private_storage, blank=True)
+    # How often a task started on it: an upload that keeps killing workers fails for good.
+    processing_attempts = models.PositiveSmallIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )

@@ -24,6 +24,7 @@ from .models import (
     VerificationRequest,
     VerificationRevokeReason,
 )
+from .photo_views import refused_status
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class SelfieForm(forms.Form):
     def clean_selfie(self):
         upload = self.cleaned_data["selfie"]
         if upload.size > settings.PHOTO_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(photo_services._too_big_message())
+            raise forms.ValidationError(photo_services._too_big_message(), code="too_big")
         return upload
 
 
@@ -109,7 +110,7 @@ def verification_page(request):
                         ),
                     )
                     return redirect("profiles:verification")
-            status = 400
+            status = refused_status(form)
         else:
             form = SelfieForm()
     elif request.method == "POST":

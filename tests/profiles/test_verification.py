@@ -85,7 +85,7 @@ def english(client):
 
 
 def approve_a_photo(member):
-    photo = photo_services.add_photo(
+    photo = images.add_processed_photo(
         member=member, upload=images.upload(images.jpeg_bytes((300, 400)))
     )
     photo_services.approve_photos(photos=[photo], moderator=MemberFactory(is_staff=True))
@@ -120,7 +120,7 @@ def candidate(member):
 def test_a_member_without_an_approved_photo_cannot_ask(client, member, english, private_dir):
     """There must be a photo to compare the selfie with: the page says so and links to the
     photos page; a posted selfie is not stored."""
-    photo_services.add_photo(member=member, upload=images.upload(images.jpeg_bytes()))  # pending
+    images.add_processed_photo(member=member, upload=images.upload(images.jpeg_bytes()))  # pending
     client.force_login(member)
 
     page = client.get(PAGE).content.decode()
