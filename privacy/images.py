@@ -24,8 +24,9 @@ from PIL import Image, ImageFile, ImageOps
 logger = logging.getLogger(__name__)
 
 # libwebp's animation decoder (Pillow's only WebP path) keeps the canvas several times over
-# (about 16 bytes a pixel): a WebP may have this fraction of the pixel cap.
-WEBP_PIXEL_SHARE = 4
+# (about 20 bytes a pixel, measured by bench/uploads.py): a WebP may have this share of the
+# pixel cap.
+WEBP_PIXEL_SHARE = 6
 # Rows decoded images are shrunk by at a time (times the factor): small copies only.
 STRIP_ROWS = 64
 # Info keys that are not metadata about the person or the camera, kept when re-encoding.
@@ -122,7 +123,11 @@ def decode_first_frame(image: Image.Image, *, fit_within: int | None = None) -> 
             image.draft(image.mode if image.mode in ("RGB", "L") else None, wanted)
     image.load()
     if fit_within and max(image.size) // fit_within > 1:
-        image = _reduced(image, max(image.size) // fit_within)
+        decoded = image
+        image = _reduced(decoded, max(decoded.size) // fit_within)
+        # Frees the full-size pixels now, not when the caller's `with` block ends (Image's
+        # close: ImageFile's would also close the caller's file).
+        Image.Image.close(decoded)
     ImageOps.exif_transpose(image, in_place=True)
     image.info = {key: image.info[key] for key in KEPT_INFO if key in image.info}
     return image

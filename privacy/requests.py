@@ -70,6 +70,9 @@ IMAGE_FORMATS = {
 }
 PDF_MAGIC = b"%PDF-"
 ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp,image/gif,application/pdf"
+# An image attachment is stored at most about this many pixels on its longest side (between
+# this and twice it): enough to read a screenshot, and it bounds what storing one costs.
+ATTACHMENT_MAX_SIDE = 3000
 
 
 # -- references and deadlines ----------------------------------------------------------------
@@ -209,7 +212,7 @@ def _without_metadata(upload) -> tuple[str, bytes]:
     with no EXIF, XMP or ICC data. Raises images.ImageRefused."""
     with images.open_image(upload, formats=IMAGE_FORMATS) as opened:
         image_format = opened.format
-        image = images.decode_first_frame(opened)
+        image = images.decode_first_frame(opened, fit_within=ATTACHMENT_MAX_SIDE)
         if image_format == "JPEG" and image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
         out = io.BytesIO()

@@ -121,18 +121,22 @@ def _refusal(refused: "images.ImageRefused") -> PhotoRefused:
 
 
 def _re_encode(image: Image.Image) -> CleanImage:
-    """`image` is decoded, upright and already near MAIN_MAX_SIZE (decode_first_frame)."""
+    """`image` is decoded, upright, without metadata in `info` and at most about twice
+    MAIN_MAX_SIZE (decode_first_frame). Each step makes one new image and lets the previous go:
+    no copy is made only to be thrown away."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         image = flat
-    else:
+        del rgba
+    elif image.mode != "RGB":
         image = image.convert("RGB")
-    # A new image from the bare pixels: nothing of the original's metadata can come along.
-    image = Image.frombytes("RGB", image.size, image.tobytes())
-    full = image.copy()
-    full.thumbnail((MAIN_MAX_SIZE, MAIN_MAX_SIZE), Image.Resampling.LANCZOS)
+    # New images from the pixels (resize), with `info` emptied again in _jpeg_bytes: nothing
+    # of the original's metadata can come along.
+    full = image
+    if max(image.size) > MAIN_MAX_SIZE:  # only ever smaller: `contain` would also enlarge
+        full = ImageOps.contain(image, (MAIN_MAX_SIZE, MAIN_MAX_SIZE), Image.Resampling.LANCZOS)
     thumb = ImageOps.fit(image, (THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
     return CleanImage(
         full=_jpeg_bytes(full), thumbnail=_jpeg_bytes(thumb), width=full.width, height=full.height
