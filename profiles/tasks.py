@@ -21,8 +21,17 @@ def process_photo_task(photo_id: int) -> str | None:
 
 
 @shared_task(acks_late=True)
-def sweep_processing_photos() -> int:
-    """Sends the processing task again for photos whose task was lost."""
-    from .photos import sweep_processing_photos as sweep
+def process_selfie_task(request_id: int) -> str | None:
+    """Re-encodes a verification selfie (idempotent: see verification.process_selfie)."""
+    from .verification import process_selfie
 
-    return sweep()
+    return process_selfie(request_id=request_id)
+
+
+@shared_task(acks_late=True)
+def sweep_processing_photos() -> int:
+    """Sends the processing task again for photos and selfies whose task was lost."""
+    from .photos import sweep_processing_photos as sweep_photos
+    from .verification import sweep_processing_selfies
+
+    return sweep_photos() + sweep_processing_selfies()

@@ -121,6 +121,9 @@ def verification_page(request):
         "verified_at": profile.verified_at if profile else None,
         "latest": latest,
         "pending": latest if latest is not None and latest.is_pending else None,
+        "processing": (
+            latest is not None and latest.status == VerificationRequest.Status.PROCESSING
+        ),
         "refusal": (
             VerificationRefusalReason(latest.refusal_reason).label
             if latest is not None and latest.refusal_reason in VerificationRefusalReason.values
