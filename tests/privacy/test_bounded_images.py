@@ -8,6 +8,7 @@ import struct
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image, ImageFile
 
 from privacy import images
@@ -144,7 +145,7 @@ def test_an_animated_gif_attachment_is_stored_as_its_first_frame_without_a_comme
 def test_a_damaged_attachment_is_refused_not_a_500():
     whole = encoded(Image.new("RGB", (300, 200), "red"), "PNG")
 
-    with pytest.raises(AttachmentRefused, match="is not an image"):
+    with translation.override("en"), pytest.raises(AttachmentRefused, match="is not an image"):
         check_attachment(SimpleUploadedFile("half.png", whole[: len(whole) // 2], "image/png"))
 
 
