@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	BENCH_REUSE=1 $(BIN)/python -m bench.campaigns
 	BENCH_REUSE=1 $(BIN)/python -m bench.page_visits
+	$(BIN)/python -m bench.uploads
 
 clean:
 	rm -rf var/db.sqlite3 var/static

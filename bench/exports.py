@@ -112,7 +112,7 @@ def seed_member(size: int) -> int:
     from messaging.demo_data import REPLIES
     from messaging.models import Conversation, Message, Participant
     from profiles.models import Photo
-    from profiles.photos import add_photo
+    from profiles.photos import add_photo, process_photo
 
     username = f"bench_export_{size}"
     member, _created = Member.objects.get_or_create(
@@ -170,10 +170,14 @@ def seed_member(size: int) -> int:
         )
     # A reused database keeps the photo rows, not the temporary files: upload them again.
     photos = Photo.objects.filter(member=member)
-    missing = [p.pk for p in photos.all() if not p.image.storage.exists(p.image.name)]
+    missing = [
+        p.pk for p in photos.all() if not p.image.name or not p.image.storage.exists(p.image.name)
+    ]
     Photo.objects.filter(pk__in=missing).delete()
     for number in range(photos.count(), PHOTOS):
-        add_photo(member=member, upload=SimpleUploadedFile("p.jpg", photo_jpeg(number)))
+        photo = add_photo(member=member, upload=SimpleUploadedFile("p.jpg", photo_jpeg(number)))
+        # The bench sends tasks to a broker no worker reads: make the clean copies here.
+        process_photo(photo_id=photo.pk)
     return member.pk
 
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",  # 413 before a too large body is read
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +166,11 @@ CELERY_TIMEZONE = "UTC"
 # (config.beat).
 CELERY_BEAT_SCHEDULER = "config.beat:SettingsDatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Photos whose processing task was lost are sent again (profiles.photos).
+    "photo-processing": {
+        "task": "profiles.tasks.sweep_processing_photos",
+        "schedule": 60.0,
+    },
     "resend-unsent-mail": {
         "task": "members.tasks.sweep_outgoing_mail",
         "schedule": 300.0,
@@ -322,10 +328,22 @@ PRIVACY_STATEMENT_VERSION = "2026-11"
 # derived from SECRET_KEY; production must set it.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
-# Photos (issue 3): at most this many per member, this big, this many pixels.
+# Photos (issue 3): at most this many per member, this big.
 PHOTO_MAX_PER_MEMBER = 12
 PHOTO_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000
+# Every image the site decodes (photos, selfies, contact attachments) has at most this many
+# pixels (a WebP a quarter of it), checked in the header before decoding (privacy.images).
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=24_000_000)
+# A photo still being processed this long after its upload gets its task sent again; a photo
+# whose task started more often than this without finishing fails.
+PHOTO_PROCESSING_RETRY_SECONDS = 120
+PHOTO_PROCESSING_MAX_ATTEMPTS = 3
+# Request bodies: a request declaring more than MAX_REQUEST_BODY_BYTES is answered 413 before
+# its body is read (config.middleware; nginx's client_max_body_size matches it). Uploads above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, deleted when the request ends.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=16 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields other than files (Django's default)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # The verified badge (issue 11): selfies a member may send per 24 hours (refused ones count).
 VERIFICATION_REQUESTS_PER_DAY = env.int("VERIFICATION_REQUESTS_PER_DAY", default=3)
 

@@ -44,10 +44,11 @@ class AttachmentsField(forms.FileField):
             try:
                 checked.append(requests.check_attachment(upload))
             except requests.AttachmentRefused as refused:
-                errors.append(forms.ValidationError(refused.message, code="refused"))
+                errors.append(forms.ValidationError(refused.message, code=refused.code))
         if errors:
             raise forms.ValidationError(errors)
-        return [item.upload for item in checked]
+        # Checked and drawn again once: create_request stores these as they are.
+        return checked
 
 
 class ContactForm(forms.Form):

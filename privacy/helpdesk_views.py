@@ -50,7 +50,14 @@ def contact(request):
 
     form = ContactForm(request.POST, request.FILES, member=member)
     if not form.is_valid():
-        return render(request, "privacy/contact.html", _page_context(form=form))
+        # Refused: the same form and messages, with a status that says so (413: too big).
+        codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+        return render(
+            request,
+            "privacy/contact.html",
+            _page_context(form=form),
+            status=413 if "too_big" in codes else 400,
+        )
     email = member.email if member is not None else form.cleaned_data["email"]
     if not _consume_quota(ip=_client_ip(request), email=email):
         form.add_error(

@@ -27,7 +27,6 @@ import logging
 import os
 import secrets
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,10 +40,10 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, ImageSequence
 
 from members.tokens import dumps_sealed, loads_sealed
 
+from . import images
 from .erasure import add_months
 from .models import PrivacyRequest, RequestAttachment, RequestMessage, RequestType
 
@@ -73,8 +72,9 @@ IMAGE_FORMATS = {
 }
 PDF_MAGIC = b"%PDF-"
 ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp,image/gif,application/pdf"
-# No attachment needs more pixels than this; a header claiming more is a decompression bomb.
-MAX_IMAGE_PIXELS = 50_000_000
+# An image attachment is stored at most about this many pixels on its longest side (between
+# this and twice it): enough to read a screenshot, and it bounds what storing one costs.
+ATTACHMENT_MAX_SIDE = 3000
 
 
 # -- references and deadlines ----------------------------------------------------------------
@@ -105,11 +105,13 @@ def due_date(*, received_at: datetime, extended_months: int = 0) -> datetime:
 
 
 class AttachmentRefused(Exception):
-    """An attachment that is not accepted; `message` says why, for the requester."""
+    """An attachment that is not accepted; `message` says why, for the requester; `code` is
+    "too_big" for a file over the size limit."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, code: str = "refused"):
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ class CheckedAttachment:
     content_type: str
     extension: str
     size: int
+    # An image drawn again without metadata (None for a PDF, stored as sent).
+    clean: bytes | None = None
 
 
 def clean_file_name(name: str) -> str:
@@ -133,9 +137,11 @@ def clean_file_name(name: str) -> str:
 
 
 def check_attachment(upload) -> CheckedAttachment:
-    """Accepts an image (JPEG, PNG, WebP or GIF, opened and verified by Pillow) or a PDF (the
-    "%PDF-" header), at most CONTACT_ATTACHMENT_MAX_BYTES; the name and the browser's type do
-    not count. Raises AttachmentRefused with a message naming the file."""
+    """Accepts an image (JPEG, PNG, WebP or GIF) or a PDF (the "%PDF-" header), at most
+    CONTACT_ATTACHMENT_MAX_BYTES; the name and the browser's type do not count. An image is
+    drawn again here without metadata, its first frame only, at a cost bounded before it is
+    decoded (privacy.images): cheap enough for the web request. Raises AttachmentRefused with
+    a message naming the file."""
     name = clean_file_name(getattr(upload, "name", ""))
     size = upload.size or 0
     limit = settings.CONTACT_ATTACHMENT_MAX_BYTES
@@ -144,25 +150,34 @@ def check_attachment(upload) -> CheckedAttachment:
     if size > limit:
         raise AttachmentRefused(
             _("“%(name)s” is too large (%(size)s): a file can be at most %(limit)s.")
-            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
+            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)},
+            code="too_big",
         )
     upload.seek(0)
     head = upload.read(len(PDF_MAGIC))
     upload.seek(0)
     if head == PDF_MAGIC:
         return CheckedAttachment(upload, name, "application/pdf", "pdf", size)
-    image_format = _image_format(upload)
-    upload.seek(0)
-    if image_format is None:
+    try:
+        image_format, clean = _without_metadata(upload)
+    except images.ImageRefused as refused:
+        logger.info("privacy_request.attachment_refused reason=%s", refused.reason)
+        if refused.reason == "too_many_pixels":
+            raise AttachmentRefused(
+                _("“%(name)s” has too many pixels: an image can have at most %(mp)s megapixels.")
+                % {"name": name, "mp": settings.UPLOAD_MAX_PIXELS // 1_000_000}
+            ) from None
         raise AttachmentRefused(
             _(
                 "“%(name)s” is not an image (JPEG, PNG, WebP or GIF) or a PDF file, judged "
                 "by its content."
             )
             % {"name": name}
-        )
+        ) from None
+    finally:
+        upload.seek(0)
     content_type, extension = IMAGE_FORMATS[image_format]
-    return CheckedAttachment(upload, name, content_type, extension, size)
+    return CheckedAttachment(upload, name, content_type, extension, size, clean)
 
 
 def too_many_message(count: int) -> str:
@@ -170,20 +185,6 @@ def too_many_message(count: int) -> str:
         "count": count,
         "max": settings.CONTACT_ATTACHMENTS_MAX,
     }
-
-
-def _image_format(upload) -> str | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload, formats=list(IMAGE_FORMATS)) as image:
-                if image.width * image.height > MAX_IMAGE_PIXELS:
-                    return None
-                image_format = image.format
-                image.verify()
-    except Exception:  # Pillow raises many kinds for a file that is not a sound image
-        return None
-    return image_format if image_format in IMAGE_FORMATS else None
 
 
 def _store_attachment(privacy_request: PrivacyRequest, checked: CheckedAttachment):
@@ -197,38 +198,28 @@ def _store_attachment(privacy_request: PrivacyRequest, checked: CheckedAttachmen
     )
     random_name = f"{ATTACHMENT_FOLDER}/{secrets.token_urlsafe(24)}.{checked.extension}"
     checked.upload.seek(0)
-    if checked.content_type == "application/pdf":
+    if checked.clean is None:
         content = checked.upload
     else:
         # SECURITY.md: stored images are re-encoded without metadata (a phone photo's GPS).
-        content = ContentFile(_without_metadata(checked.upload))
+        content = ContentFile(checked.clean)
         attachment.size_bytes = content.size
     attachment.file.save(random_name, content, save=False)
     attachment.save()
     return attachment
 
 
-def _without_metadata(upload) -> bytes:
-    """The image drawn again in its own format, upright, with no EXIF, XMP or ICC data."""
-    with Image.open(upload, formats=list(IMAGE_FORMATS)) as image:
-        image_format = image.format
-        if image_format == "GIF":
-            frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
-            for frame in frames:
-                frame.info = {
-                    key: frame.info[key] for key in ("duration", "loop") if key in frame.info
-                }
-            out = io.BytesIO()
-            frames[0].save(out, "GIF", save_all=len(frames) > 1, append_images=frames[1:])
-            return out.getvalue()
-        upright = ImageOps.exif_transpose(image)
-        if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
-            upright = upright.convert("RGB")
-        clean = upright.copy()
-        clean.info = {}  # EXIF, XMP, ICC and text chunks travel in `info`
+def _without_metadata(upload) -> tuple[str, bytes]:
+    """The image's format and the image drawn again in it, upright, its first frame only,
+    with no EXIF, XMP or ICC data. Raises images.ImageRefused."""
+    with images.open_image(upload, formats=IMAGE_FORMATS) as opened:
+        image_format = opened.format
+        image = images.decode_first_frame(opened, fit_within=ATTACHMENT_MAX_SIDE)
+        if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
         out = io.BytesIO()
-        clean.save(out, image_format, **({"quality": 90} if image_format == "JPEG" else {}))
-        return out.getvalue()
+        image.save(out, image_format, **({"quality": 90} if image_format == "JPEG" else {}))
+        return image_format, out.getvalue()
 
 
 # -- matching a requester to a member --------------------------------------------------------
@@ -279,7 +270,10 @@ def create_request(
     attachments = list(attachments)
     if len(attachments) > settings.CONTACT_ATTACHMENTS_MAX:
         raise AttachmentRefused(too_many_message(len(attachments)))
-    checked = [check_attachment(upload) for upload in attachments]
+    checked = [
+        upload if isinstance(upload, CheckedAttachment) else check_attachment(upload)
+        for upload in attachments
+    ]
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     now = timezone.now()

@@ -229,6 +229,10 @@ def age_on(birth_date: date, today: date) -> int:
 
 class Photo(models.Model):
     class Status(models.TextChoices):
+        # Stored as uploaded; a background task makes the clean copies (profiles.photos).
+        PROCESSING = "processing", _("Being processed")
+        # The task could not decode the upload: no files are left, the member is told.
+        FAILED = "failed", _("Could not be processed")
         PENDING = "pending", _("Waiting for review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
@@ -238,10 +242,15 @@ class Photo(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos"
     )
     # Re-encoded files with server-made names, in private storage (never a public media URL).
-    image = models.FileField(max_length=200, storage=private_storage)
-    thumbnail = models.FileField(max_length=200, storage=private_storage)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    # Empty while processing (and once processing failed).
+    image = models.FileField(max_length=200, storage=private_storage, blank=True)
+    thumbnail = models.FileField(max_length=200, storage=private_storage, blank=True)
+    # The bytes as uploaded, only while processing: never served, deleted once processed.
+    original = models.FileField(max_length=200, storage=private_storage, blank=True)
+    # How often a task started on it: an upload that keeps killing workers fails for good.
+    processing_attempts = models.PositiveSmallIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -371,6 +380,10 @@ class VerificationRequest(models.Model):
     (profiles.verification)."""
 
     class Status(models.TextChoices):
+        # The selfie as sent, until a background task has re-encoded it (verification.py).
+        PROCESSING = "processing", _("Being processed")
+        # The task could not decode it: no file is left, the member is told and may try again.
+        FAILED = "failed", _("Could not be processed")
         PENDING = "pending", _("Waiting for review")
         GRANTED = "granted", _("Granted")
         REFUSED = "refused", _("Refused")
@@ -383,9 +396,12 @@ class VerificationRequest(models.Model):
         verbose_name=_("member"),
     )
     gesture = models.CharField(_("gesture asked for"), max_length=20, choices=VerificationGesture)
-    # A re-encoded JPEG without metadata under a server-made name, in private storage; empty
-    # once the request is decided (a database constraint holds that).
+    # A re-encoded JPEG without metadata under a server-made name, in private storage (while
+    # processing: the upload as sent, never served); empty once the request is decided or its
+    # processing failed (a database constraint holds that).
     selfie = models.FileField(_("selfie"), max_length=200, storage=private_storage, blank=True)
+    # How often a processing task started on it (see Photo.processing_attempts).
+    processing_attempts = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
@@ -430,13 +446,18 @@ class VerificationRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["member"],
-                condition=Q(status="pending"),
+                condition=Q(status__in=["processing", "pending"]),
                 name="verification_one_pending_per_member",
             ),
             # A decided request keeps no selfie, and is decided with a time; a refusal has a
             # reason, a grant none.
             models.CheckConstraint(
-                condition=Q(status="pending", decided_at__isnull=True, refusal_reason="")
+                condition=Q(
+                    status__in=["processing", "pending"],
+                    decided_at__isnull=True,
+                    refusal_reason="",
+                )
+                | Q(status="failed", selfie="", decided_at__isnull=True, refusal_reason="")
                 | Q(status="granted", selfie="", decided_at__isnull=False, refusal_reason="")
                 | (
                     Q(status="refused", selfie="", decided_at__isnull=False) & ~Q(refusal_reason="")

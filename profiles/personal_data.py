@@ -38,7 +38,10 @@ class ProfileData:
 
 
 def _export_path(photo) -> str:
-    """Where the photo's file is inside the member's export ZIP."""
+    """Where the photo's file is inside the member's export ZIP (a photo still being processed:
+    its upload as sent, of a format not known yet)."""
+    if not photo.image.name and photo.original.name:
+        return f"photos/{photo.public_id}.upload"
     suffix = PurePosixPath(photo.image.name).suffix.lower() or ".jpg"
     return f"photos/{photo.public_id}{suffix}"
 
@@ -77,21 +80,21 @@ class PhotoData:
                 "main": photo.is_main,
                 "position": photo.position,
                 "uploaded_at": photo.created_at.isoformat(),
-                "file": _export_path(photo),
+                "file": _export_path(photo) if photo.status != Photo.Status.FAILED else None,
             }
             for photo in Photo.objects.filter(member=member)
         ]
 
     def files(self, member):
         """The stored photo files, for the export's photos/ folder (privacy.exports)."""
-        for photo in Photo.objects.filter(member=member):
-            yield _export_path(photo), photo.image
+        for photo in Photo.objects.filter(member=member).exclude(status=Photo.Status.FAILED):
+            yield _export_path(photo), photo.image if photo.image.name else photo.original
 
     def erase(self, member):
         """Files first, then rows: a crash in between leaves rows whose files are gone, and a
         re-run deletes what is left (deleting a missing file is not an error)."""
         for photo in Photo.objects.filter(member=member):
-            for field in (photo.image, photo.thumbnail):
+            for field in (photo.image, photo.thumbnail, photo.original):
                 if field.name:
                     field.storage.delete(field.name)
         Photo.objects.filter(member=member).delete()

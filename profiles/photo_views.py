@@ -42,8 +42,17 @@ class PhotoUploadForm(forms.Form):
     def clean_photo(self):
         upload = self.cleaned_data["photo"]
         if upload.size > settings.PHOTO_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(photo_services._too_big_message())
+            raise forms.ValidationError(photo_services._too_big_message(), code="too_big")
         return upload
+
+
+def refused_status(form) -> int:
+    """A refused upload's status: 413 when the file is too big, 400 otherwise (the page
+    shows the same form and message either way)."""
+    too_big = any(
+        error.code == "too_big" for errors in form.errors.as_data().values() for error in errors
+    )
+    return 413 if too_big else 400
 
 
 def _own_photo(request, public_id) -> Photo:
@@ -65,19 +74,21 @@ def manage_photos(request):
     if request.method == "POST" and at_limit:
         messages.error(request, photo_services._too_many_message())
         return redirect("profiles:photos")
+    status = 200
     if request.method == "POST":
         form = PhotoUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 photo_services.add_photo(member=request.user, upload=form.cleaned_data["photo"])
             except photo_services.PhotoRefused as refused:
-                form.add_error("photo", refused.message)
+                form.add_error("photo", forms.ValidationError(refused.message, code=refused.code))
             else:
                 messages.success(
                     request,
                     _("Your photo is uploaded. Others see it once a moderator has approved it."),
                 )
                 return redirect("profiles:photos")
+        status = refused_status(form)
     else:
         form = PhotoUploadForm()
     rows = [
@@ -94,17 +105,18 @@ def manage_photos(request):
         }
         for number, photo in enumerate(photos, start=1)
     ]
-    return render(
-        request,
-        "profiles/photos.html",
-        {
-            "rows": rows,
-            "form": form,
-            "count": len(photos),
-            "max_photos": settings.PHOTO_MAX_PER_MEMBER,
-            "at_limit": at_limit,
-        },
-    )
+    context = {
+        "rows": rows,
+        "form": form,
+        "count": len(photos),
+        "max_photos": settings.PHOTO_MAX_PER_MEMBER,
+        "at_limit": at_limit,
+        "any_processing": any(p.status == Photo.Status.PROCESSING for p in photos),
+    }
+    if request.method == "GET" and request.headers.get("HX-Request"):
+        # The list polling for itself while a photo is being processed.
+        return render(request, "profiles/_photo_list.html", context)
+    return render(request, "profiles/photos.html", context, status=status)
 
 
 @login_required
@@ -167,6 +179,8 @@ def serve_photo(request, public_id, size):
         logger.warning("access.denied photo_file member=%s", request.user.pk)
         raise Http404
     field = photo.image if size == "full" else photo.thumbnail
+    if not field.name:  # being processed, or processing failed: there is no file to show
+        raise Http404
     try:
         file = field.storage.open(field.name, "rb")
     except (FileNotFoundError, OSError, ValueError):

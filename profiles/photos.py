@@ -1,8 +1,14 @@
 """Members' photos: reading an upload safely, storing a clean copy, and every write that
 changes a member's photos (upload, main photo, order, deletion, moderation).
 
+An upload is taken in by `add_photo` (a cheap header check; the bytes stored as uploaded,
+privately, never served) as a photo "being processed"; a task (`process_photo`) decodes it at a
+bounded cost (privacy.images), writes the clean copies, deletes the upload and hands the photo
+to moderation; `sweep_processing_photos` re-sends tasks that were lost, and an upload that
+cannot be decoded leaves a "failed" photo without files. No web worker decodes a photo.
+
 Moderation decides on photos through profiles/moderated_content.py: a new photo waits in the
-moderation queue (`add_photo` holds it there) until it is approved (`release_photo`) or
+moderation queue (`process_photo` holds it there) until it is approved (`release_photo`) or
 rejected (`reject_photo`); a rejected photo keeps its file so a decision reversed on appeal
 can show it again (`restore_photo`); an urgent report hides a photo pending review
 (`hide_photo`) without changing its status. Profiles sends no mail about these decisions:
@@ -10,28 +16,30 @@ moderation mails the statement of reasons.
 
 Every upload is decoded and re-encoded as a JPEG without any metadata (no EXIF, so no GPS
 position; no XMP, ICC profile or comment), under a name the server makes up, in the private
-storage. The original bytes are never stored or served (SECURITY.md "Input and files").
+storage. The original bytes are kept only until then and never served (SECURITY.md "Input
+and files").
 """
 
 import logging
 import secrets
-import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from PIL import Image, ImageFile, ImageOps
+from PIL import Image, ImageOps
 
 from moderation import sanctions
 from moderation.reasons import Category, PhotoRejectionReason
 from moderation.services import hold_for_review
+from privacy import images
 
 from .models import Block, Photo, Profile
 
@@ -46,11 +54,13 @@ SIZES = {"full", "thumb"}
 
 
 class PhotoRefused(Exception):
-    """An upload or a change the member cannot make; `message` says why, for the member."""
+    """An upload or a change the member cannot make; `message` says why, for the member;
+    `code` is "too_big" for a file over the size limit."""
 
-    def __init__(self, message):
+    def __init__(self, message, code: str = "refused"):
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -64,63 +74,69 @@ class CleanImage:
 # --- Reading an upload --------------------------------------------------------------------------
 
 
-def clean_image(upload) -> CleanImage:
-    """Decodes an uploaded file (JPEG, PNG or WebP, judged by its content, not its name) and
-    returns clean JPEG copies: the photo at most MAIN_MAX_SIZE px on its longest side and a square
-    thumbnail. Raises PhotoRefused with a message for the member on anything else."""
+def check_upload(upload) -> None:
+    """The cheap check a web request makes: the size and the image header (format and pixel
+    count; no pixel is decoded). Raises PhotoRefused with a message for the member."""
     size = getattr(upload, "size", None)
     if size is not None and size > settings.PHOTO_MAX_UPLOAD_BYTES:
-        raise PhotoRefused(_too_big_message())
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    # Never accept a partly decoded image (this is a process-wide switch in Pillow).
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
+        raise PhotoRefused(_too_big_message(), code="too_big")
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that: refuse those too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload, formats=ACCEPTED_FORMATS) as image:
-                # Image.open reads only the header: check the size before decoding anything.
-                if image.width * image.height > settings.PHOTO_MAX_PIXELS:
-                    raise Image.DecompressionBombError("too many pixels")
-                image.load()
-                return _re_encode(image)
-    except PhotoRefused:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        logger.info("photo.refused reason=too_many_pixels")
-        raise PhotoRefused(
+        images.image_format(upload, formats=ACCEPTED_FORMATS)
+    except images.ImageRefused as refused:
+        raise _refusal(refused) from None
+    finally:
+        upload.seek(0)
+
+
+def clean_image(upload) -> CleanImage:
+    """Decodes an uploaded file (JPEG, PNG or WebP, judged by its content, not its name; only
+    its first frame) at a bounded cost (privacy.images) and returns clean JPEG copies: the
+    photo at most MAIN_MAX_SIZE px on its longest side and a square thumbnail. Raises
+    PhotoRefused with a message for the member on anything else."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > settings.PHOTO_MAX_UPLOAD_BYTES:
+        raise PhotoRefused(_too_big_message(), code="too_big")
+    try:
+        with images.open_image(upload, formats=ACCEPTED_FORMATS) as opened:
+            return _re_encode(images.decode_first_frame(opened, fit_within=MAIN_MAX_SIZE))
+    except images.ImageRefused as refused:
+        raise _refusal(refused) from None
+
+
+def _refusal(refused: "images.ImageRefused") -> PhotoRefused:
+    logger.info("photo.refused reason=%s", refused.reason)
+    if refused.reason == "too_many_pixels":
+        return PhotoRefused(
             _("This image has too many pixels. Please upload a photo of at most %(mp)s megapixels.")
-            % {"mp": settings.PHOTO_MAX_PIXELS // 1_000_000}
-        ) from None
-    except Image.UnidentifiedImageError:
-        logger.info("photo.refused reason=not_an_accepted_image")
-        raise PhotoRefused(_not_an_image_message()) from None
-    except Exception as error:  # noqa: BLE001 - Pillow raises many kinds on hostile input
-        # OSError (truncated), SyntaxError, ValueError, struct.error, EOFError, ...
-        logger.info("photo.refused reason=unreadable error=%s", type(error).__name__)
-        raise PhotoRefused(
-            _(
-                "This image could not be read. The file may be damaged or incomplete. "
-                "Please try another photo."
-            )
-        ) from None
+            % {"mp": settings.UPLOAD_MAX_PIXELS // 1_000_000}
+        )
+    if refused.reason == "not_an_image":
+        return PhotoRefused(_not_an_image_message())
+    return PhotoRefused(
+        _(
+            "This image could not be read. The file may be damaged or incomplete. "
+            "Please try another photo."
+        )
+    )
 
 
 def _re_encode(image: Image.Image) -> CleanImage:
-    image = ImageOps.exif_transpose(image)
+    """`image` is decoded, upright, without metadata in `info` and at most about twice
+    MAIN_MAX_SIZE (decode_first_frame). Each step makes one new image and lets the previous go:
+    no copy is made only to be thrown away."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         image = flat
-    else:
+        del rgba
+    elif image.mode != "RGB":
         image = image.convert("RGB")
-    # A new image from the bare pixels: nothing of the original's metadata can come along.
-    image = Image.frombytes("RGB", image.size, image.tobytes())
-    full = image.copy()
-    full.thumbnail((MAIN_MAX_SIZE, MAIN_MAX_SIZE), Image.Resampling.LANCZOS)
+    # New images from the pixels (resize), with `info` emptied again in _jpeg_bytes: nothing
+    # of the original's metadata can come along.
+    full = image
+    if max(image.size) > MAIN_MAX_SIZE:  # only ever smaller: `contain` would also enlarge
+        full = ImageOps.contain(image, (MAIN_MAX_SIZE, MAIN_MAX_SIZE), Image.Resampling.LANCZOS)
     thumb = ImageOps.fit(image, (THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
     return CleanImage(
         full=_jpeg_bytes(full), thumbnail=_jpeg_bytes(thumb), width=full.width, height=full.height
@@ -208,7 +224,9 @@ def _sync_main_and_has_photo(member) -> None:
     hidden pending review (a hidden main photo stays main: hiding is not a decision)."""
     photos = Photo.objects.filter(member=member)
     main = photos.filter(is_main=True).first()
-    if main is not None and (main.status == Photo.Status.REJECTED or main.is_premium):
+    if main is not None and (
+        main.status in (Photo.Status.REJECTED, Photo.Status.FAILED) or main.is_premium
+    ):
         Photo.objects.filter(pk=main.pk).update(is_main=False)
         main = None
     if main is None:
@@ -232,15 +250,17 @@ def _sync_main_and_has_photo(member) -> None:
 
 
 def add_photo(*, member, upload) -> Photo:
-    """Stores a clean copy of an uploaded photo, waiting for review in the moderation queue
-    (in the same transaction: no photo without its place in the queue). The first photo
-    becomes the main photo. Raises PhotoRefused (too big, not an image, too many photos)."""
+    """Takes an upload in: checks its size and image header (cheap: nothing is decoded here),
+    stores the bytes as uploaded in the private storage (never served) and a photo "being
+    processed"; once the transaction commits, a task makes the clean copies (`process_photo`).
+    The first photo becomes the main photo. Raises PhotoRefused (too big, not an image, too
+    many pixels or photos)."""
     if Photo.objects.filter(member=member).count() >= settings.PHOTO_MAX_PER_MEMBER:
         raise PhotoRefused(_too_many_message())
-    clean = clean_image(upload)  # the slow part, outside the transaction
+    check_upload(upload)
     storage = photo_storage()
-    image_name = storage.save(_new_file_name(), ContentFile(clean.full))
-    thumb_name = storage.save(_new_file_name("_t"), ContentFile(clean.thumbnail))
+    upload.seek(0)
+    original_name = storage.save(f"uploads/{secrets.token_urlsafe(24)}", upload)
     try:
         with transaction.atomic():
             _lock_member(member)
@@ -250,21 +270,124 @@ def add_photo(*, member, upload) -> Photo:
             last = photos.aggregate(last=Max("position"))["last"]
             photo = Photo.objects.create(
                 member=member,
-                image=image_name,
-                thumbnail=thumb_name,
-                width=clean.width,
-                height=clean.height,
-                status=Photo.Status.PENDING,
+                original=original_name,
+                status=Photo.Status.PROCESSING,
                 is_main=not photos.filter(is_main=True).exists(),
                 position=0 if last is None else last + 1,
             )
-            hold_for_review(item=photo, author=member, reason=Category.NEW_PHOTO)
+            transaction.on_commit(lambda: enqueue_processing(photo_id=photo.pk))
+    except BaseException:
+        storage.delete(original_name)
+        raise
+    logger.info("photo.uploaded member=%s photo=%s", member.pk, photo.pk)
+    return photo
+
+
+def enqueue_processing(*, photo_id: int) -> bool:
+    """Sends the processing task; a broker that is down loses nothing: the photo stays "being
+    processed" and the sweep (`sweep_processing_photos`) sends it again. Returns whether it
+    was sent."""
+    from .tasks import process_photo_task
+
+    try:
+        process_photo_task.delay(photo_id)
+    except Exception as error:  # noqa: BLE001 - any broker error: the row is the record
+        logger.warning("photo.enqueue_failed photo=%s error=%s", photo_id, type(error).__name__)
+        return False
+    return True
+
+
+def process_photo(*, photo_id: int) -> str | None:
+    """Makes the clean copies of a photo being processed, from its stored upload: the photo
+    and its thumbnail without any metadata, then deletes the upload and hands the photo to
+    moderation as a new photo (as an upload did before it was processed in the background).
+    An upload that cannot be decoded marks the photo failed, its files gone; the member sees
+    why on the photos page. Idempotent: a photo no longer being processed is left alone, and
+    of two tasks on the same photo only the first to commit keeps its files. Returns the
+    photo's status afterwards (None when it is gone)."""
+    claimed = Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING)
+    if claimed.update(processing_attempts=F("processing_attempts") + 1) == 0:
+        return Photo.objects.filter(pk=photo_id).values_list("status", flat=True).first()
+    photo = Photo.objects.get(pk=photo_id)
+    storage = photo_storage()
+    if photo.processing_attempts > settings.PHOTO_PROCESSING_MAX_ATTEMPTS:
+        # Earlier attempts never finished (a worker killed while decoding it): stop trying.
+        return _fail_processing(photo, reason="too_many_attempts")
+    try:
+        with storage.open(photo.original.name, "rb") as original:
+            clean = clean_image(original)
+    except PhotoRefused:
+        return _fail_processing(photo, reason="undecodable")
+    except FileNotFoundError:
+        return _fail_processing(photo, reason="upload_missing")
+    image_name = storage.save(_new_file_name(), ContentFile(clean.full))
+    thumb_name = storage.save(_new_file_name("_t"), ContentFile(clean.thumbnail))
+    locked = None
+    try:
+        with transaction.atomic():
+            member = get_user_model().objects.select_for_update().filter(pk=photo.member_id)
+            member = member.first()
+            if member is not None:
+                locked = Photo.objects.select_for_update().filter(pk=photo_id).first()
+            if locked is None or locked.status != Photo.Status.PROCESSING:
+                raise _AlreadyProcessed
+            Photo.objects.filter(pk=photo_id).update(
+                image=image_name,
+                thumbnail=thumb_name,
+                original="",
+                width=clean.width,
+                height=clean.height,
+                status=Photo.Status.PENDING,
+            )
+            locked.refresh_from_db()
+            hold_for_review(item=locked, author=member, reason=Category.NEW_PHOTO)
+            name = photo.original.name
+            transaction.on_commit(lambda: storage.delete(name))
+    except _AlreadyProcessed:
+        storage.delete(image_name)
+        storage.delete(thumb_name)
+        return locked.status if locked is not None else None
     except BaseException:
         storage.delete(image_name)
         storage.delete(thumb_name)
         raise
-    logger.info("photo.uploaded member=%s photo=%s", member.pk, photo.pk)
-    return photo
+    logger.info("photo.processed photo=%s", photo_id)
+    return Photo.Status.PENDING
+
+
+class _AlreadyProcessed(Exception):
+    pass
+
+
+def _fail_processing(photo: Photo, *, reason: str) -> str:
+    storage = photo_storage()
+    with transaction.atomic():
+        member = _lock_member(photo.member)
+        updated = Photo.objects.filter(pk=photo.pk, status=Photo.Status.PROCESSING).update(
+            status=Photo.Status.FAILED, original="", is_main=False
+        )
+        if updated:
+            _sync_main_and_has_photo(member)
+    if updated and photo.original.name:
+        storage.delete(photo.original.name)
+    logger.info("photo.processing_failed photo=%s reason=%s", photo.pk, reason)
+    return Photo.objects.filter(pk=photo.pk).values_list("status", flat=True).first()
+
+
+def sweep_processing_photos() -> int:
+    """Sends the processing task again for photos still being processed a while after their
+    upload (their task was lost: a broker outage, a worker killed). Returns how many."""
+    due = timezone.now() - timedelta(seconds=settings.PHOTO_PROCESSING_RETRY_SECONDS)
+    photo_ids = list(
+        Photo.objects.filter(status=Photo.Status.PROCESSING, created_at__lt=due)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for photo_id in photo_ids:
+        enqueue_processing(photo_id=photo_id)
+    if photo_ids:
+        logger.info("photo.processing_resent count=%s", len(photo_ids))
+    return len(photo_ids)
 
 
 def _too_many_message() -> str:
@@ -278,7 +401,7 @@ def set_main_photo(*, photo: Photo) -> None:
     with transaction.atomic():
         _lock_member(photo.member)
         photo.refresh_from_db()
-        if photo.status == Photo.Status.REJECTED:
+        if photo.status in (Photo.Status.REJECTED, Photo.Status.FAILED):
             raise PhotoRefused(_("A photo that was not approved cannot be your main photo."))
         if photo.is_premium:
             raise PhotoRefused(_("A premium photo cannot be your main photo: everyone sees that."))
@@ -327,7 +450,7 @@ def move_photo(*, photo: Photo, direction: str) -> None:
 def delete_photo(*, photo: Photo) -> None:
     """Deletes the photo and its files; if it was the main photo, the next approved one takes its
     place. The files go once the transaction has committed, so a rollback keeps them."""
-    names = [name for name in (photo.image.name, photo.thumbnail.name) if name]
+    names = [n for n in (photo.image.name, photo.thumbnail.name, photo.original.name) if n]
     storage = photo.image.storage
     member = photo.member
     with transaction.atomic():
@@ -358,7 +481,7 @@ def approve_photos(*, photos, moderator=None) -> int:
         to_approve = list(
             Photo.objects.select_for_update()
             .filter(pk__in=photo_ids)
-            .exclude(status=Photo.Status.APPROVED)
+            .filter(status__in=[Photo.Status.PENDING, Photo.Status.REJECTED])
             .select_related("member")
         )
         Photo.objects.filter(pk__in=[p.pk for p in to_approve]).update(

@@ -4,10 +4,13 @@ photos and grants or refuses the badge. The selfie exists only while the request
 decision clears the field in its transaction and deletes the file once that transaction has
 committed, so no decided request points at a file and a rolled-back decision keeps it.
 
-The selfie is read like a photo (profiles.photos.clean_image): decoded, re-encoded as a JPEG
-without any metadata, under a server-made name, in the private storage. Only staff with
-`profiles.review_verification` can open it (verification_views.serve_selfie), and every
-opening is logged in moderation's ContentAccessLog.
+The selfie is read like a photo: the request only checks its header and stores it as sent
+(private, never served) in a request "being processed"; a task (`process_selfie`) decodes it
+at a bounded cost (profiles.photos.clean_image) and re-encodes it as a JPEG without any
+metadata, under a server-made name, in the private storage; then it waits for a moderator.
+Only staff with `profiles.review_verification` can open a waiting selfie
+(verification_views.serve_selfie), and every opening is logged in moderation's
+ContentAccessLog.
 
 The badge is Profile.verified_at, derived by `sync_badge` from the latest granted request that
 no moderator revoked: it shows while at least one approved photo from before that grant is
@@ -29,6 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,7 +49,7 @@ from .models import (
     VerificationRequest,
     VerificationRevokeReason,
 )
-from .photos import PhotoRefused, clean_image
+from .photos import PhotoRefused, check_upload, clean_image
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +201,8 @@ def check_can_request(*, member) -> None:
     if is_verified(member):
         raise VerificationRefused("already_verified", _("You are already verified."))
     if VerificationRequest.objects.filter(
-        member=member, status=VerificationRequest.Status.PENDING
+        member=member,
+        status__in=[VerificationRequest.Status.PROCESSING, VerificationRequest.Status.PENDING],
     ).exists():
         raise VerificationRefused(
             "pending",
@@ -225,25 +230,32 @@ def check_can_request(*, member) -> None:
 
 
 def request_verification(*, member, gesture_code: str, upload) -> VerificationRequest:
-    """Stores a clean copy of the selfie and a pending request for the gesture that was shown.
-    Raises VerificationRefused (see check_can_request, or an unreadable image)."""
+    """Stores the selfie as sent (private, never served) and a request "being processed" for
+    the gesture that was shown; once committed, a task re-encodes it (`process_selfie`) and
+    the request waits for a moderator. Only the image header is read here. Raises
+    VerificationRefused (see check_can_request, or a file that is not an accepted image)."""
     if gesture_code not in GESTURES:
         raise ValueError(f"unknown gesture {gesture_code!r}")
     check_can_request(member=member)
     try:
-        clean = clean_image(upload)  # the slow part, outside the transaction
+        check_upload(upload)
     except PhotoRefused as refused:
         raise VerificationRefused("unreadable", refused.message) from None
     storage = selfie_storage()
-    name = storage.save(_new_file_name(), ContentFile(clean.full))
+    upload.seek(0)
+    name = storage.save(f"verification/uploads/{secrets.token_urlsafe(24)}", upload)
     try:
         with transaction.atomic():
             # Serialise with the member's other requests; then check again under the lock.
             get_user_model().objects.select_for_update().get(pk=member.pk)
             check_can_request(member=member)
             verification = VerificationRequest.objects.create(
-                member=member, gesture=gesture_code, selfie=name
+                member=member,
+                gesture=gesture_code,
+                selfie=name,
+                status=VerificationRequest.Status.PROCESSING,
             )
+            transaction.on_commit(lambda: enqueue_selfie_processing(request_id=verification.pk))
     except IntegrityError:  # a pending request arrived meanwhile (the unique constraint)
         storage.delete(name)
         raise VerificationRefused(
@@ -257,13 +269,102 @@ def request_verification(*, member, gesture_code: str, upload) -> VerificationRe
     return verification
 
 
+def enqueue_selfie_processing(*, request_id: int) -> bool:
+    """Sends the processing task; with the broker down the request stays "being processed"
+    and the sweep sends it again (as photos.enqueue_processing)."""
+    from .tasks import process_selfie_task
+
+    try:
+        process_selfie_task.delay(request_id)
+    except Exception as error:  # noqa: BLE001 - any broker error: the row is the record
+        logger.warning(
+            "verification.enqueue_failed request=%s error=%s", request_id, type(error).__name__
+        )
+        return False
+    return True
+
+
+def process_selfie(*, request_id: int) -> str | None:
+    """Re-encodes a request's selfie from the upload as sent (as photos.process_photo: bounded
+    decoding, no metadata), deletes the upload, and the request waits for a moderator; an
+    undecodable upload fails the request, its file deleted, and the member may try again.
+    Idempotent. Returns the request's status afterwards (None when it is gone)."""
+    statuses = VerificationRequest.objects.filter(pk=request_id).values_list("status", flat=True)
+    claimed = VerificationRequest.objects.filter(
+        pk=request_id, status=VerificationRequest.Status.PROCESSING
+    )
+    if claimed.update(processing_attempts=F("processing_attempts") + 1) == 0:
+        return statuses.first()
+    verification = VerificationRequest.objects.get(pk=request_id)
+    upload_name = verification.selfie.name
+    storage = selfie_storage()
+    if verification.processing_attempts > settings.PHOTO_PROCESSING_MAX_ATTEMPTS:
+        return _fail_selfie(verification, reason="too_many_attempts")
+    try:
+        with storage.open(upload_name, "rb") as original:
+            clean = clean_image(original)
+    except PhotoRefused:
+        return _fail_selfie(verification, reason="undecodable")
+    except FileNotFoundError:
+        return _fail_selfie(verification, reason="upload_missing")
+    name = storage.save(_new_file_name(), ContentFile(clean.full))
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=verification.member_id).first()
+        updated = VerificationRequest.objects.filter(
+            pk=request_id, status=VerificationRequest.Status.PROCESSING, selfie=upload_name
+        ).update(selfie=name, status=VerificationRequest.Status.PENDING)
+        if updated:
+            _delete_file_on_commit(upload_name)
+    if not updated:  # another task, a withdrawal or an erasure came first
+        storage.delete(name)
+        return statuses.first()
+    logger.info("verification.processed request=%s", request_id)
+    return VerificationRequest.Status.PENDING
+
+
+def _fail_selfie(verification: VerificationRequest, *, reason: str) -> str | None:
+    updated = VerificationRequest.objects.filter(
+        pk=verification.pk, status=VerificationRequest.Status.PROCESSING
+    ).update(status=VerificationRequest.Status.FAILED, selfie="")
+    if updated and verification.selfie.name:
+        selfie_storage().delete(verification.selfie.name)
+    logger.info("verification.processing_failed request=%s reason=%s", verification.pk, reason)
+    return (
+        VerificationRequest.objects.filter(pk=verification.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+def sweep_processing_selfies() -> int:
+    """Sends the processing task again for requests still being processed a while after the
+    selfie was sent (their task was lost). Returns how many."""
+    due = timezone.now() - timedelta(seconds=settings.PHOTO_PROCESSING_RETRY_SECONDS)
+    request_ids = list(
+        VerificationRequest.objects.filter(
+            status=VerificationRequest.Status.PROCESSING, created_at__lt=due
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for request_id in request_ids:
+        enqueue_selfie_processing(request_id=request_id)
+    return len(request_ids)
+
+
 def withdraw_verification_request(*, member) -> bool:
     """Deletes the member's pending request and its selfie (the file once committed). Returns
     whether there was one."""
     with transaction.atomic():
         pending = (
             VerificationRequest.objects.select_for_update()
-            .filter(member=member, status=VerificationRequest.Status.PENDING)
+            .filter(
+                member=member,
+                status__in=[
+                    VerificationRequest.Status.PROCESSING,
+                    VerificationRequest.Status.PENDING,
+                ],
+            )
             .first()
         )
         if pending is None:

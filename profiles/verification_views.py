@@ -24,6 +24,7 @@ from .models import (
     VerificationRequest,
     VerificationRevokeReason,
 )
+from .photo_views import refused_status
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class SelfieForm(forms.Form):
     def clean_selfie(self):
         upload = self.cleaned_data["selfie"]
         if upload.size > settings.PHOTO_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(photo_services._too_big_message())
+            raise forms.ValidationError(photo_services._too_big_message(), code="too_big")
         return upload
 
 
@@ -109,7 +110,7 @@ def verification_page(request):
                         ),
                     )
                     return redirect("profiles:verification")
-            status = 400
+            status = refused_status(form)
         else:
             form = SelfieForm()
     elif request.method == "POST":
@@ -120,6 +121,9 @@ def verification_page(request):
         "verified_at": profile.verified_at if profile else None,
         "latest": latest,
         "pending": latest if latest is not None and latest.is_pending else None,
+        "processing": (
+            latest is not None and latest.status == VerificationRequest.Status.PROCESSING
+        ),
         "refusal": (
             VerificationRefusalReason(latest.refusal_reason).label
             if latest is not None and latest.refusal_reason in VerificationRefusalReason.values

@@ -54,7 +54,7 @@ def test_nginx_fronts_gunicorn_with_its_own_config():
 
 
 def test_nginx_caps_and_buffers_the_body_and_drops_slow_clients():
-    cap = getattr(settings, "MAX_REQUEST_BODY_BYTES", 25 * 1024 * 1024)
+    cap = settings.MAX_REQUEST_BODY_BYTES
     assert [size_bytes(v) for v in directive("client_max_body_size")] == [cap]
     assert directive("proxy_request_buffering") == ["on"]
     assert directive("proxy_buffering") == ["on"]

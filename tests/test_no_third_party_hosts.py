@@ -537,10 +537,15 @@ def realistic_member(db, settings, tmp_path, monkeypatch):
     from privacy.models import ConsentPurpose
     from privacy.services import grant_consent
     from profiles.models import Interest
-    from profiles.photos import add_photo, approve_photos
+    from profiles.photos import approve_photos
     from profiles.services import add_favourite, block_member
     from tests.factories import MemberFactory, make_profile, staff_member
-    from tests.profiles.images import jpeg_bytes, upload, use_private_storage
+    from tests.profiles.images import (
+        add_processed_photo,
+        jpeg_bytes,
+        upload,
+        use_private_storage,
+    )
 
     use_private_storage(tmp_path, settings, monkeypatch)
     moderator = staff_member("Moderators")
@@ -566,7 +571,9 @@ def realistic_member(db, settings, tmp_path, monkeypatch):
         )
     photos = []
     for index, member in enumerate([alice, alice, bob, carol]):
-        photos.append(add_photo(member=member, upload=upload(jpeg_bytes(color=(index, 90, 9)))))
+        photos.append(
+            add_processed_photo(member=member, upload=upload(jpeg_bytes(color=(index, 90, 9))))
+        )
     approve_photos(photos=photos[:3], moderator=moderator)  # Carol's waits for review
     add_favourite(member=alice, target=bob)
     block_member(member=alice, target=dave)

@@ -431,7 +431,8 @@ def test_6_a_selfie_verification_is_granted_and_the_selfie_is_gone(
     assert 'name="selfie"' in page(form)  # the page shows the gesture and the upload
 
     selfie = images.upload(images.jpeg_bytes((900, 1200)), name="selfie.jpg")
-    response = bob.post(reverse("profiles:verification"), {"selfie": selfie}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the selfie is processed after
+        response = bob.post(reverse("profiles:verification"), {"selfie": selfie}, follow=True)
     assert "Your selfie is sent." in page(response)
     verification = VerificationRequest.objects.get(member=cast.bob)
     selfie_name = verification.selfie.name

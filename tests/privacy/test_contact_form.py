@@ -122,7 +122,7 @@ def test_a_logged_in_member_writes_from_their_account_address(english, member, c
 def test_required_fields_are_asked_for_and_nothing_is_stored(english):
     response = send(english, email="not-an-address", subject="", description="")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert PrivacyRequest.objects.count() == 0
     text = response.content.decode()
     assert 'id="contact-errors"' in text
@@ -209,7 +209,7 @@ def test_html_named_pdf_is_refused_naming_the_file_and_keeping_the_text(english,
         subject="Mijn factuur",
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert PrivacyRequest.objects.count() == 0
     assert stored_files(tmp_path / "private") == []
     text = response.content.decode()
@@ -226,7 +226,7 @@ def test_too_many_files_are_refused_with_the_text_kept(english, settings):
 
     response = send(english, files=files)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert PrivacyRequest.objects.count() == 0
     text = response.content.decode()
     assert "You chose 4 files; you can send at most 3." in text
@@ -238,6 +238,7 @@ def test_a_file_too_large_is_refused_naming_it(english, settings):
 
     response = send(english, files=[upload(jpeg_bytes(), "groot.jpg", "image/jpeg")])
 
+    assert response.status_code == 413
     assert PrivacyRequest.objects.count() == 0
     text = response.content.decode()
     assert "“groot.jpg” is too large" in text

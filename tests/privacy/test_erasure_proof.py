@@ -47,7 +47,7 @@ from profiles import photos as photo_service
 from profiles import services as profile_service
 from profiles.models import Interest, Place
 from tests.factories import PASSWORD, MemberFactory, staff_member
-from tests.profiles.images import jpeg_bytes, upload, use_private_storage
+from tests.profiles.images import add_processed_photo, jpeg_bytes, upload, use_private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -308,10 +308,10 @@ def marked(storage_root, django_capture_on_commit_callbacks):
     profile_service.set_sexual_preferences(member=member, preferences=["bisexual", "queer"])
 
     # Photos: real image files through the photo service, one approved and main.
-    first = photo_service.add_photo(
+    first = add_processed_photo(
         member=member, upload=upload(jpeg_bytes(comment=True), name="zqxmarker.jpg")
     )
-    second = photo_service.add_photo(member=member, upload=upload(jpeg_bytes((600, 800))))
+    second = add_processed_photo(member=member, upload=upload(jpeg_bytes((600, 800))))
     photo_service.approve_photos(photos=[first], moderator=moderator)
     photo_service.set_photo_premium(photo=second, premium=True)
 

@@ -21,10 +21,9 @@ from payments.services import adjust_credits
 from privacy import exports, registry
 from privacy.models import ConsentPurpose, DataExport, ProcessingLimit
 from privacy.services import accept_statement, grant_consent, set_processing_limit
-from profiles.photos import add_photo
 from profiles.services import add_favourite, block_member
 from tests.factories import MemberFactory, make_profile
-from tests.profiles.images import jpeg_bytes, upload, use_private_storage
+from tests.profiles.images import add_processed_photo, jpeg_bytes, upload, use_private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +76,7 @@ def history(alice):
     bob = MemberFactory(username="bob")
     make_profile(alice, place="Utrecht", description="Ik wandel graag langs de Vecht.")
     photos = [
-        add_photo(member=alice, upload=upload(jpeg_bytes(color=c)))
+        add_processed_photo(member=alice, upload=upload(jpeg_bytes(color=c)))
         for c in [(9, 9, 9), (1, 200, 3)]
     ]
     add_favourite(member=alice, target=bob)

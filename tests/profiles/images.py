@@ -29,7 +29,7 @@ def use_private_storage(path, settings, monkeypatch):
         },
     }
     storage = storages["private"]  # a fresh instance: setting_changed reset the handler
-    for name in ("image", "thumbnail"):
+    for name in ("image", "thumbnail", "original"):
         monkeypatch.setattr(Photo._meta.get_field(name), "storage", storage)
     monkeypatch.setattr(DataExport._meta.get_field("file"), "storage", storage)
     return storage
@@ -114,3 +114,16 @@ def png_claiming_size(width: int, height: int) -> bytes:
 
 def upload(content: bytes, name="photo.jpg", content_type="image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def add_processed_photo(*, member, upload):
+    """profiles.photos.add_photo as a committed upload sees it: the processing task (run
+    in-process, CELERY_TASK_ALWAYS_EAGER) has made the clean copies after the commit."""
+    from django.test import TestCase
+
+    from profiles.photos import add_photo
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        photo = add_photo(member=member, upload=upload)
+    photo.refresh_from_db()
+    return photo

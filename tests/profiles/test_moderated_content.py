@@ -48,7 +48,7 @@ def viewer_client(client, db):
 
 
 def add(member) -> Photo:
-    return photo_services.add_photo(
+    return images.add_processed_photo(
         member=member, upload=images.upload(images.jpeg_bytes((120, 90)))
     )
 
@@ -101,19 +101,19 @@ def test_a_new_photo_joins_the_queue_in_the_upload_transaction(owner):
     assert first.status == Photo.Status.PENDING
 
 
-def test_no_photo_is_stored_when_it_cannot_join_the_queue(owner, monkeypatch, tmp_path):
-    """The photo and its place in the queue are one transaction: when holding fails, neither
-    the photo nor its files remain."""
+def test_no_photo_is_reviewable_when_it_cannot_join_the_queue(owner, monkeypatch, tmp_path):
+    """The clean copies and the photo's place in the queue are one transaction: when holding
+    fails in the processing task, the photo stays "being processed" (the sweep tries again)
+    and the copies the task wrote are deleted."""
 
     def broken(**kwargs):
         raise RuntimeError("queue down")
 
     monkeypatch.setattr(photo_services, "hold_for_review", broken)
 
-    with pytest.raises(RuntimeError):
-        add(owner)
+    photo = add(owner)
 
-    assert not Photo.objects.exists()
+    assert photo.status == Photo.Status.PROCESSING and not photo.image.name
     folder = tmp_path / "private" / "photos"
     assert folder.is_dir()  # the files were written before the transaction...
     assert not [path for path in folder.rglob("*") if path.is_file()]  # ...and deleted

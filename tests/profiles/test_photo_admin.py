@@ -39,7 +39,9 @@ def moderator_client(client):
 
 
 def add(member) -> Photo:
-    return services.add_photo(member=member, upload=images.upload(images.jpeg_bytes((120, 90))))
+    return images.add_processed_photo(
+        member=member, upload=images.upload(images.jpeg_bytes((120, 90)))
+    )
 
 
 def test_helpdesk_cannot_open_the_photo_list(client, member):

@@ -53,8 +53,15 @@ def moderator(db):
     return staff_member("Moderators")
 
 
+@pytest.fixture
+def uploading_client(committing_client, member):
+    """A logged-in member's client whose uploads commit: the processing task runs after."""
+    committing_client.force_login(member)
+    return committing_client
+
+
 def add(member, content=None, **kwargs) -> Photo:
-    return services.add_photo(
+    return images.add_processed_photo(
         member=member, upload=images.upload(content or images.jpeg_bytes((200, 150), **kwargs))
     )
 
@@ -94,7 +101,7 @@ def test_photos_page_needs_login(client):
     assert "/accounts/login/" in response.url
 
 
-def test_upload_keeps_no_gps_camera_or_other_metadata(member_client, member, files):
+def test_upload_keeps_no_gps_camera_or_other_metadata(uploading_client, member, files):
     """SECURITY.md: a photo with GPS EXIF, an ICC profile, XMP and a comment is stored
     re-encoded without any of them, under a name the server made up."""
     original = images.jpeg_bytes(
@@ -102,7 +109,7 @@ def test_upload_keeps_no_gps_camera_or_other_metadata(member_client, member, fil
     )
     assert images.CAMERA_MAKE.encode() in original and images.XMP_MARKER in original
 
-    response = post_photo(member_client, original, name="vakantie-texel.jpg")
+    response = post_photo(uploading_client, original, name="vakantie-texel.jpg")
 
     assert response.status_code == 302
     photo = Photo.objects.get(member=member)
@@ -179,7 +186,7 @@ def test_files_that_are_not_jpeg_png_or_webp_are_refused(
     """SECURITY.md: the content decides, not the name: other files are refused plainly."""
     response = post_photo(member_client, content, name=name, content_type=content_type)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This file is not a JPEG, PNG or WebP image." in response.content.decode()
     assert not Photo.objects.filter(member=member).exists()
     assert files() == []
@@ -191,14 +198,14 @@ def test_file_over_10_mb_is_refused(member_client, member, files):
 
     response = post_photo(member_client, content)
 
-    assert response.status_code == 200
+    assert response.status_code == 413
     page = response.content.decode()
     assert "This file is too big. A photo may be at most 10 MB." in page
     assert 'aria-invalid="true"' in page
     assert not Photo.objects.exists()
     assert files() == []
     with pytest.raises(services.PhotoRefused):
-        services.add_photo(member=member, upload=images.upload(content))
+        images.add_processed_photo(member=member, upload=images.upload(content))
 
 
 def test_decompression_bomb_is_refused(member_client, member, files):
@@ -207,31 +214,35 @@ def test_decompression_bomb_is_refused(member_client, member, files):
         member_client, images.png_claiming_size(20000, 20000), "bom.png", "image/png"
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This image has too many pixels." in response.content.decode()
     assert not Photo.objects.exists()
     assert files() == []
 
 
 def test_pixel_limit_follows_the_setting(member, settings):
-    """SECURITY.md: Image.MAX_IMAGE_PIXELS comes from PHOTO_MAX_PIXELS, and Pillow's bomb warning
-    (between the limit and twice the limit) counts as a refusal too."""
-    settings.PHOTO_MAX_PIXELS = 100_000
+    """SECURITY.md: Image.MAX_IMAGE_PIXELS comes from UPLOAD_MAX_PIXELS, and Pillow's bomb
+    warning (between the limit and twice the limit) counts as a refusal too."""
+    settings.UPLOAD_MAX_PIXELS = 100_000
 
     with pytest.raises(services.PhotoRefused, match="too many pixels"):
         add(member, images.jpeg_bytes((400, 300)))  # 120,000 pixels
     assert add(member, images.jpeg_bytes((300, 300))).width == 300
 
 
-def test_truncated_jpeg_is_refused(member_client, member, files):
-    """SECURITY.md: an incomplete file is refused, never stored half-decoded."""
+def test_truncated_jpeg_fails_processing_and_the_member_is_told(uploading_client, member, files):
+    """SECURITY.md: an incomplete file (its header is sound, so the web request takes it) is
+    never stored half-decoded: the task marks the photo failed, deletes the upload, and the
+    photos page says so."""
     whole = images.jpeg_bytes((1200, 900))
 
-    response = post_photo(member_client, whole[: len(whole) // 2])
+    response = post_photo(uploading_client, whole[: len(whole) // 2])
+    page = uploading_client.get(PHOTOS_URL).content.decode()
 
-    assert response.status_code == 200
-    assert "This image could not be read." in response.content.decode()
-    assert not Photo.objects.exists()
+    assert response.status_code == 302
+    photo = Photo.objects.get(member=member)
+    assert photo.status == Photo.Status.FAILED and not photo.is_main
+    assert "This photo could not be processed" in page
     assert files() == []
 
 
@@ -239,7 +250,7 @@ def test_page_without_a_file_says_what_to_do(member_client):
     """An upload without a file gives the form back with a clear message, not a 500."""
     response = member_client.post(PHOTOS_URL, {})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choose a photo to upload." in response.content.decode()
 
 
@@ -292,10 +303,10 @@ def test_page_shows_photos_with_status_in_words_and_the_upload_form(member_clien
     assert "/media/" not in page
 
 
-def test_uploaded_photo_waits_for_review_and_is_the_first_main_photo(member_client, member):
+def test_uploaded_photo_waits_for_review_and_is_the_first_main_photo(uploading_client, member):
     """R10.1: a new photo is pending and shown to its owner as "Waiting for review"."""
-    response = post_photo(member_client, images.jpeg_bytes())
-    page = member_client.get(PHOTOS_URL).content.decode()
+    response = post_photo(uploading_client, images.jpeg_bytes())
+    page = uploading_client.get(PHOTOS_URL).content.decode()
 
     assert response.status_code == 302
     photo = Photo.objects.get(member=member)

@@ -137,7 +137,7 @@ def test_a_sanctioned_member_can_still_be_blocked_and_unblocked(me_client, me, l
 
 
 def test_photos_of_a_sanctioned_member_are_not_served_to_others(me_client, lisa, client):
-    photo = photo_services.add_photo(member=lisa, upload=images.upload(images.jpeg_bytes()))
+    photo = images.add_processed_photo(member=lisa, upload=images.upload(images.jpeg_bytes()))
     photo_services.approve_photos(photos=[photo])
     url = reverse("profiles:photo_file", args=[photo.public_id, "thumb"])
     assert me_client.get(url).status_code == 200

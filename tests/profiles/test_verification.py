@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
@@ -85,7 +86,7 @@ def english(client):
 
 
 def approve_a_photo(member):
-    photo = photo_services.add_photo(
+    photo = images.add_processed_photo(
         member=member, upload=images.upload(images.jpeg_bytes((300, 400)))
     )
     photo_services.approve_photos(photos=[photo], moderator=MemberFactory(is_staff=True))
@@ -97,10 +98,14 @@ def selfie_upload():
     return images.upload(jpeg, name="selfie.jpg")
 
 
-def ask(member, gesture=VerificationGesture.THUMB_UP) -> VerificationRequest:
-    return services.request_verification(
-        member=member, gesture_code=gesture, upload=selfie_upload()
-    )
+def ask(member, gesture=VerificationGesture.THUMB_UP, upload=None) -> VerificationRequest:
+    """A request as a committed upload sees it: the processing task ran after the commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        verification = services.request_verification(
+            member=member, gesture_code=gesture, upload=upload or selfie_upload()
+        )
+    verification.refresh_from_db()
+    return verification
 
 
 def selfie_files(path) -> list[str]:
@@ -120,7 +125,7 @@ def candidate(member):
 def test_a_member_without_an_approved_photo_cannot_ask(client, member, english, private_dir):
     """There must be a photo to compare the selfie with: the page says so and links to the
     photos page; a posted selfie is not stored."""
-    photo_services.add_photo(member=member, upload=images.upload(images.jpeg_bytes()))  # pending
+    images.add_processed_photo(member=member, upload=images.upload(images.jpeg_bytes()))  # pending
     client.force_login(member)
 
     page = client.get(PAGE).content.decode()
@@ -134,10 +139,14 @@ def test_a_member_without_an_approved_photo_cannot_ask(client, member, english, 
     assert selfie_files(private_dir) == []
 
 
-def test_the_member_sends_a_selfie_with_the_gesture_shown(client, candidate, english, private_dir):
+def test_the_member_sends_a_selfie_with_the_gesture_shown(
+    committing_client, candidate, english, private_dir
+):
     """The page shows a gesture (text and pictogram), keeps it on reload, and stores the
     request with that gesture, whatever the form posts; the selfie is re-encoded without
-    metadata in private storage, and the member sees the request waiting."""
+    metadata in private storage (by the task, after the commit), and the member sees the
+    request waiting."""
+    client = committing_client
     client.force_login(candidate)
 
     first = client.get(PAGE)
@@ -150,7 +159,9 @@ def test_the_member_sends_a_selfie_with_the_gesture_shown(client, candidate, eng
     assert client.get(PAGE).context["gesture"].code == code  # a reload keeps it
 
     other = next(c for c in services.GESTURES if c != code)
-    response = client.post(PAGE, {"selfie": selfie_upload(), "gesture": other}, follow=True)
+    # The redirect is followed after the commit, once the processing task has run.
+    posted = client.post(PAGE, {"selfie": selfie_upload(), "gesture": other})
+    response = client.get(posted.url)
 
     verification = VerificationRequest.objects.get()
     assert verification.member == candidate
@@ -734,3 +745,70 @@ def test_export_tells_when_and_why_a_badge_was_revoked(candidate, moderator):
 
     assert row["revoke_reason"] == "photos_changed" and row["revoked_at"]
     assert registry.entry_for(Profile).export(candidate)[0]["verified_at"] is None
+
+
+# --- Processing in the background ---------------------------------------------------------------
+
+
+def test_the_request_stores_the_selfie_as_sent_until_the_task_ran(
+    client, candidate, english, private_dir, moderator
+):
+    """Without the commit the task has not run: the request is "being processed", the upload
+    is stored privately as sent and nobody is shown it, not even a reviewer; the page polls."""
+    client.force_login(candidate)
+    client.get(PAGE)
+
+    response = client.post(PAGE, {"selfie": selfie_upload()})
+    page = client.get(PAGE).content.decode()
+
+    assert response.status_code == 302
+    verification = VerificationRequest.objects.get()
+    assert verification.status == VerificationRequest.Status.PROCESSING
+    assert verification.selfie.name.startswith("verification/uploads/")
+    assert "Being processed" in page and 'hx-select="#verification-status"' in page
+    client.force_login(moderator)
+    selfie_url = reverse("profiles:verification_selfie", args=[verification.public_id])
+    assert client.get(selfie_url).status_code == 404
+    with pytest.raises(services.VerificationRefused) as refused:
+        ask(candidate)
+    assert refused.value.code == "pending"
+
+
+def test_an_undecodable_selfie_fails_and_the_member_may_send_another(
+    client, candidate, english, private_dir
+):
+    whole = images.jpeg_bytes((900, 1200))
+
+    failed = ask(candidate, upload=images.upload(whole[: len(whole) // 2], name="selfie.jpg"))
+
+    assert failed.status == VerificationRequest.Status.FAILED and not failed.selfie.name
+    assert selfie_files(private_dir) == []
+    client.force_login(candidate)
+    page = client.get(PAGE).content.decode()
+    assert "Your last selfie could not be processed" in page
+    assert 'name="selfie"' in page
+    assert ask(candidate).is_pending
+
+
+def test_a_lost_selfie_task_is_sent_again_by_the_sweep(candidate, private_dir, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from profiles import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.process_selfie_task, "delay", broker_down)
+        verification = ask(candidate)
+    assert verification.status == VerificationRequest.Status.PROCESSING
+
+    VerificationRequest.objects.filter(pk=verification.pk).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert tasks.sweep_processing_photos() == 1
+
+    verification.refresh_from_db()
+    assert verification.is_pending and verification.selfie.name.startswith("verification/")
+    assert selfie_files(private_dir) == [verification.selfie.name]
