@@ -610,6 +610,11 @@ class ReportAdmin(ModerationAdmin):
                 if statement is not None and may_view_statements
                 else ""
             )
+        notices = list(
+            report.notices.select_related("trusted_flagger").order_by("created_at", "pk")
+        )
+        for notice in notices:
+            notice.trusted = urgent.is_trusted(notice)
         history = services.case_history(report=report)
         for entry in history:
             entry.label = action_label(entry.action)
@@ -628,7 +633,7 @@ class ReportAdmin(ModerationAdmin):
             "waited": timesince(report.created_at, report.decided_at or timezone.now()),
             "items": items,
             "checked_items": {str(pk) for pk in (decision_form["items"].value() or [])},
-            "notices": list(report.notices.order_by("created_at", "pk")),
+            "notices": notices,
             "earlier": services.earlier_decisions(report=report),
             "strikes": services.strikes_in_force(member) if member is not None else None,
             "sanctions": list(sanctions.sanctions_of(member)) if member is not None else [],

@@ -385,6 +385,22 @@ def test_a_flagger_known_by_address_hides_the_account_once_it_confirms(bob, gret
     assert visitor("203.0.113.3").get(link[:-3] + "xx/").status_code == 404
 
 
+def test_the_case_page_marks_the_flaggers_notice_and_says_nothing_is_hidden(bob):
+    member, _photo = bob
+    TrustedFlagger.objects.create(name="Offlimits", email_domain="offlimits.nl")
+    notice = public_notice(
+        visitor("192.0.2.1"), profile_of(member), name="Team", email="meldpunt@offlimits.nl"
+    )
+    moderator = visitor("127.0.0.1")
+    moderator.force_login(staff_member("Moderators", username="mod"))
+
+    page = moderator.get(f"{QUEUE}{notice.report_id}/change/").content.decode()
+
+    assert "trusted flagger Offlimits" in page and "not confirmed yet" in page
+    assert 'id="case-not-hidden"' in page
+    assert "meldpunt@offlimits.nl" not in page
+
+
 def test_an_ordinary_receipt_has_no_confirmation_link(bob):
     member, _photo = bob
 
