@@ -149,13 +149,19 @@ def independent_reporters(notices) -> int:
 
 
 def urgent_notices_about(member):
-    """The urgent notices on the member's open first-instance cases."""
-    return Notice.objects.filter(
-        report__reported_member=member,
-        report__status=Report.Status.OPEN,
-        report__appeal_of__isnull=True,
-        reason__in=URGENT_CATEGORIES,
-    ).select_related("reporter", "trusted_flagger")
+    """The urgent notices on the member's open first-instance cases. A member whose reports
+    are repeatedly unfounded (handled last, DSA Art. 23(2)) does not count: their notices
+    still reach the queue, urgent, but never help hide an account."""
+    return (
+        Notice.objects.filter(
+            report__reported_member=member,
+            report__status=Report.Status.OPEN,
+            report__appeal_of__isnull=True,
+            reason__in=URGENT_CATEGORIES,
+        )
+        .exclude(reporter__reporter_standing__deprioritised_at__isnull=False)
+        .select_related("reporter", "trusted_flagger")
+    )
 
 
 def account_hide_reason(member) -> str:

@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from messaging.services import check_can_send
 from moderation import sanctions, services, urgent
-from moderation.models import ModerationAction, Notice, Report, Sanction, TrustedFlagger
+from moderation.models import (
+    ModerationAction,
+    Notice,
+    Report,
+    ReporterStanding,
+    Sanction,
+    TrustedFlagger,
+)
 from moderation.reasons import Priority
 from profiles.models import Profile
 from profiles.selectors import visible_profiles
@@ -250,6 +257,24 @@ def test_a_dismissed_case_no_longer_counts(bob, greta):
     public_notice(visitor("198.51.100.2"), profile_of(member), email="vera@example.net")
 
     assert not hidden_account(member)
+
+
+def test_a_reporter_handled_last_does_not_help_hide_an_account(bob, greta):
+    """Repeatedly unfounded reports (DSA Art. 23(2)): still urgent in the queue, but no vote."""
+    member, _photo = bob
+    ReporterStanding.objects.create(member=greta, unfounded=9, deprioritised_at=timezone.now())
+    services.submit_notice(
+        item=profile_of(member),
+        category="minor",
+        explanation="Lijkt 15.",
+        good_faith=True,
+        reporter=greta,
+    )
+
+    public_notice(visitor("192.0.2.1"), profile_of(member))
+
+    assert not hidden_account(member)
+    assert Report.objects.get().priority == Priority.URGENT
 
 
 def test_the_number_of_reporters_is_a_setting(bob, settings):
