@@ -21,6 +21,7 @@ member's. Visitor notices with neither an address nor an e-mail address count as
 Two members are not joined by an address alone (a household, a mobile network's NAT).
 """
 
+import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
@@ -44,10 +45,23 @@ def first_look_minutes() -> int:
 
 
 def source_digest(rate_key: str) -> str:
-    """A keyed hash of the address a notice came from: compared, never reversed."""
+    """A keyed hash of the address a notice came from: compared, never reversed. An IPv6
+    address counts by its /64 network, which one connection gets whole: otherwise one person
+    would be as many reporters as addresses they care to pick from it."""
     if not rate_key or rate_key == "unknown":
         return ""
-    return salted_hmac(DIGEST_SALT, rate_key, algorithm="sha256").hexdigest()
+    try:
+        address = ipaddress.ip_address(rate_key.strip())
+    except ValueError:
+        source = rate_key
+    else:
+        if address.version == 6 and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if address.version == 6:
+            source = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        else:
+            source = str(address)
+    return salted_hmac(DIGEST_SALT, source, algorithm="sha256").hexdigest()
 
 
 def normalised_email(address: str) -> str:

@@ -172,6 +172,19 @@ def test_two_notices_from_one_address_are_one_reporter(bob):
     assert not hidden_account(member)
 
 
+def test_two_notices_from_one_ipv6_network_are_one_reporter(bob):
+    """One connection gets a whole /64: picking another address from it is not another
+    person."""
+    member, _photo = bob
+
+    public_notice(visitor("2001:db8:1:2::1"), profile_of(member))
+    public_notice(visitor("2001:db8:1:2:ffff::9"), profile_of(member))
+    assert not hidden_account(member)
+    public_notice(visitor("2001:db8:1:3::1"), profile_of(member))
+
+    assert hidden_account(member)
+
+
 def test_two_notices_with_one_email_address_are_one_reporter(bob):
     """Other addresses, but one mailbox (case and `+tags` do not make another)."""
     member, _photo = bob
