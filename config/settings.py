@@ -405,6 +405,16 @@ REPORTS_PER_DAY = 20
 # MODERATION_STRIKE_WINDOW_DAYS); a reporter with at least MODERATION_UNFOUNDED_MIN unfounded
 # reports making up at least MODERATION_UNFOUNDED_SHARE of theirs is handled last.
 NOTICES_PER_DAY_PER_ADDRESS = env.int("NOTICES_PER_DAY_PER_ADDRESS", default=10)
+# An urgent notice about a whole account (not an item that can be hidden on its own) hides
+# it at once only when this many independent reporters agree, or a trusted flagger sends it
+# (moderation.urgent); otherwise it waits for a moderator, whose first look is due within
+# MODERATION_URGENT_FIRST_LOOK_MINUTES (shown on the admin index).
+MODERATION_ACCOUNT_HIDE_REPORTERS = env.int("MODERATION_ACCOUNT_HIDE_REPORTERS", default=2)
+if MODERATION_ACCOUNT_HIDE_REPORTERS < 2:
+    raise ImproperlyConfigured(
+        "MODERATION_ACCOUNT_HIDE_REPORTERS: at least 2 (one reporter never hides an account)."
+    )
+MODERATION_URGENT_FIRST_LOOK_MINUTES = env.int("MODERATION_URGENT_FIRST_LOOK_MINUTES", default=60)
 MODERATION_APPEAL_MONTHS = env.int("MODERATION_APPEAL_MONTHS", default=6)
 if MODERATION_APPEAL_MONTHS < 6:
     raise ImproperlyConfigured("MODERATION_APPEAL_MONTHS: DSA Art. 20 asks for at least 6.")

@@ -24,6 +24,8 @@ ROLE_PERMISSIONS = {
         "moderation.add_blockedterm",
         "moderation.change_blockedterm",
         "moderation.delete_blockedterm",
+        # Whose notices are trusted (DSA Art. 22): they see the list; superusers keep it.
+        "moderation.view_trustedflagger",
         "profiles.view_verificationrequest",
         "profiles.review_verification",
     ],

@@ -7,6 +7,9 @@
 - Statements of reasons (read-only), with the export for the EU Transparency Database and the
   yearly summary (moderation.transparency).
 - Read-only lists of account restrictions, appeals and reporters' standing.
+- Trusted flaggers (DSA Art. 22): superusers keep the list, moderators see it.
+- The admin index shows how many urgent cases wait, and how many missed the target of a
+  first look (templatetags/moderation_admin.py).
 - The audit log (`ModerationAction`) and the content access log: superusers only, and nobody
   adds, changes or deletes a row, superusers included.
 
@@ -35,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.admin_mixins import ReadOnlyAdminMixin
 
-from . import registry, sanctions, services, transparency
+from . import registry, sanctions, services, transparency, urgent
 from .forms import (
     AppealDecisionForm,
     CaseNoteForm,
@@ -52,6 +55,7 @@ from .models import (
     ReporterStanding,
     Sanction,
     Statement,
+    TrustedFlagger,
 )
 from .reasons import SYSTEM_CATEGORIES, Category, Priority
 
@@ -71,6 +75,7 @@ SUCCESS_MESSAGES = {
 # What the audit log's action codes mean, for people (other codes are shown as they are).
 ACTION_LABELS = {
     "case.hidden_pending_review": _("Hidden pending review"),
+    "notice.confirmed_by_flagger": _("A trusted flagger confirmed its report"),
     "case.note_added": _("Note added"),
     "case.passed_to_police": _("Marked as passed to the police"),
     "appeal.filed": _("Appeal filed"),
@@ -86,6 +91,8 @@ ACTION_LABELS = {
 
 # Actions the site takes by itself (no staff member).
 SITE_ACTIONS = ("case.hidden_pending_review", "ladder.", "sanction.ended.", "reporter.")
+# Actions of the person who reported.
+REPORTER_ACTIONS = ("notice.confirmed_by_flagger",)
 
 
 def action_label(code: str) -> str:
@@ -113,6 +120,8 @@ def actor(entry: ModerationAction) -> str:
         return entry.staff.username
     if entry.action == "appeal.filed":
         return gettext("the person appealing")
+    if entry.action in REPORTER_ACTIONS:
+        return gettext("the trusted flagger")
     if entry.action.startswith(SITE_ACTIONS):
         return gettext("the site")
     return "—"  # a staff account erased since
@@ -232,6 +241,43 @@ class HiddenFilter(YesNoFilter):
     condition = Q(hidden_at__isnull=False, status=Report.Status.OPEN)
 
 
+class FirstLookFilter(admin.SimpleListFilter):
+    """Urgent cases against the target of a first look within
+    MODERATION_URGENT_FIRST_LOOK_MINUTES."""
+
+    title = _("first look")
+    parameter_name = "first_look"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", _("urgent, not looked at yet")),
+            ("overdue", _("urgent, waiting longer than the target")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(
+                pk__in=urgent.urgent_open_cases().filter(first_looked_at__isnull=True).values("pk")
+            )
+        if self.value() == "overdue":
+            return queryset.filter(pk__in=urgent.urgent_overdue_cases().values("pk"))
+        return queryset
+
+
+class TrustedFlaggerFilter(YesNoFilter):
+    title = _("trusted flagger")
+    parameter_name = "trusted"
+    condition = Q(notices__trusted_flagger__isnull=False)
+
+    def queryset(self, request, queryset):
+        flagged = Report.objects.filter(self.condition).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=flagged)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=flagged)
+        return queryset
+
+
 class PoliceFilter(YesNoFilter):
     title = _("passed to the police")
     parameter_name = "police"
@@ -258,6 +304,8 @@ class ReportAdmin(ModerationAdmin):
         "priority",
         KindFilter,
         WaitingFilter,
+        FirstLookFilter,
+        TrustedFlaggerFilter,
         AppealFilter,
         HiddenFilter,
         PoliceFilter,
@@ -278,18 +326,25 @@ class ReportAdmin(ModerationAdmin):
             .annotate(
                 item_total=Count("items", distinct=True),
                 reporter_total=Count("notices", distinct=True),
+                flagged=urgent.has_trusted_notice(),
             )
         )
 
     def get_ordering(self, request):
-        """Open cases first, the most urgent first (reporters handled last are LOW), then
-        the oldest."""
+        """Open cases first, the most urgent first (reporters handled last are LOW), a
+        trusted flagger's first within a priority (DSA Art. 22), then the oldest."""
         open_first = Case(
             When(status=Report.Status.OPEN, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
-        return [open_first.asc(), "priority", "created_at", "pk"]
+        return [
+            open_first.asc(),
+            "priority",
+            urgent.has_trusted_notice().desc(),
+            "created_at",
+            "pk",
+        ]
 
     def has_add_permission(self, request):
         return False
@@ -343,6 +398,8 @@ class ReportAdmin(ModerationAdmin):
         if not obj.is_open:
             return obj.get_decision_display()
         parts = [str(obj.get_status_display())]
+        if getattr(obj, "flagged", False):
+            parts.append(gettext("trusted flagger"))
         if obj.hidden_at is not None:
             parts.append(gettext("hidden pending review"))
         if obj.police_notified_at is not None:
@@ -447,6 +504,8 @@ class ReportAdmin(ModerationAdmin):
         if not self.has_view_or_change_permission(request, report):
             raise PermissionDenied
         can_decide = self.has_change_permission(request, report)
+        # The urgent queue's target is a first look; opening the page is one.
+        services.record_first_look(report=report, staff=request.user)
         appeal = Appeal.objects.filter(case=report).select_related("decision").first()
         bound = {}
         if request.method == "POST":
@@ -551,6 +610,11 @@ class ReportAdmin(ModerationAdmin):
                 if statement is not None and may_view_statements
                 else ""
             )
+        notices = list(
+            report.notices.select_related("trusted_flagger").order_by("created_at", "pk")
+        )
+        for notice in notices:
+            notice.trusted = urgent.is_trusted(notice)
         history = services.case_history(report=report)
         for entry in history:
             entry.label = action_label(entry.action)
@@ -569,7 +633,7 @@ class ReportAdmin(ModerationAdmin):
             "waited": timesince(report.created_at, report.decided_at or timezone.now()),
             "items": items,
             "checked_items": {str(pk) for pk in (decision_form["items"].value() or [])},
-            "notices": list(report.notices.order_by("created_at", "pk")),
+            "notices": notices,
             "earlier": services.earlier_decisions(report=report),
             "strikes": services.strikes_in_force(member) if member is not None else None,
             "sanctions": list(sanctions.sanctions_of(member)) if member is not None else [],
@@ -878,6 +942,68 @@ class ReporterStandingAdmin(ReadOnlyAdmin):
             "founded": obj.deprioritised_founded,
             "unfounded": obj.deprioritised_unfounded,
         }
+
+
+# -- trusted flaggers (DSA Art. 22) -------------------------------------------------------------
+
+
+@admin.register(TrustedFlagger)
+class TrustedFlaggerAdmin(ModerationAdmin):
+    """Who is trusted: one notice from a trusted flagger hides an account pending review, so
+    only superusers add, change or remove one (no role holds those permissions); moderators
+    see the list."""
+
+    list_display = ("name", "identified_by", "active", "notice_count", "created_at")
+    list_filter = ("active",)
+    search_fields = ("name", "email", "email_domain")
+    fields = ("name", "member", "email", "email_domain", "active", "note")
+    raw_id_fields = ("member",)
+    ordering = ("name", "pk")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("member")
+            .annotate(notice_total=Count("notices"))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ("added_by_name", "created_at")
+        return ()
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.fields)
+        if obj is not None:
+            fields += ["added_by_name", "created_at"]
+        return fields
+
+    @admin.display(description=_("known by"))
+    def identified_by(self, obj):
+        parts = []
+        if obj.member_id:
+            parts.append(gettext("member %(name)s") % {"name": obj.member.username})
+        if obj.email:
+            parts.append(obj.email)
+        if obj.email_domain:
+            parts.append("@" + obj.email_domain)
+        return ", ".join(parts)
+
+    @admin.display(description=_("reports"), ordering="notice_total")
+    def notice_count(self, obj):
+        return obj.notice_total
+
+    @admin.display(description=_("added by"))
+    def added_by_name(self, obj):
+        return obj.added_by.username if obj.added_by_id else "—"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        obj.email_domain = obj.email_domain.strip().lstrip("@").lower()
+        obj.email = obj.email.strip().lower()
+        super().save_model(request, obj, form, change)
 
 
 # -- the logs: superusers only, append-only ----------------------------------------------------

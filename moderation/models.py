@@ -86,6 +86,9 @@ class Report(models.Model):
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     # Urgent cases: when the item or account was hidden pending review (None: not hidden).
     hidden_at = models.DateTimeField(_("hidden pending review at"), null=True, blank=True)
+    # When a moderator first opened the case page or decided it: the urgent queue's target
+    # (MODERATION_URGENT_FIRST_LOOK_MINUTES) is measured to this moment.
+    first_looked_at = models.DateTimeField(_("first looked at"), null=True, blank=True)
     police_notified_at = models.DateTimeField(_("passed to the police at"), null=True, blank=True)
     police_notified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,6 +184,21 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     # Told of the outcome (Art. 16(5)); set once.
     outcome_sent_at = models.DateTimeField(null=True, blank=True)
+    # A keyed hash of the address the notice came from (never the address itself): two
+    # notices from one address are one reporter when counting independent reporters.
+    source_digest = models.CharField(max_length=64, blank=True)
+    # Sent by a trusted flagger (DSA Art. 22): marked and handled first.
+    trusted_flagger = models.ForeignKey(
+        "TrustedFlagger",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("trusted flagger"),
+    )
+    # A flagger known by e-mail address proved the notice is theirs (the link in the receipt):
+    # anyone can type an address on the public form.
+    confirmed_at = models.DateTimeField(_("confirmed by the flagger at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice")
@@ -197,6 +215,66 @@ class Notice(models.Model):
 
     def __str__(self):
         return f"{self.report_id}:{self.pk}"
+
+
+class TrustedFlagger(models.Model):
+    """A trusted flagger (DSA Art. 22): an organisation whose notices are handled first and
+    may hide a reported account at once, pending review, on their own. Known by a member
+    account it reports with, or by the e-mail address or domain its notices come from (such
+    a notice counts once the flagger confirms it through the link in its receipt: an address
+    typed on the public form proves nothing). Superusers add them; moderators see the list."""
+
+    name = models.CharField(_("organisation"), max_length=150)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="trusted_flaggers",
+        verbose_name=_("member account"),
+        help_text=_("The account the organisation reports with, if it has one."),
+    )
+    email = models.EmailField(
+        _("e-mail address"),
+        blank=True,
+        help_text=_("Notices from exactly this address (confirmed through their receipt)."),
+    )
+    email_domain = models.CharField(
+        _("e-mail domain"),
+        max_length=150,
+        blank=True,
+        help_text=_("Notices from any address at this domain, for example offlimits.nl."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("Why the organisation is trusted.")
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("trusted flagger")
+        verbose_name_plural = _("trusted flaggers")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=False) | ~Q(email="") | ~Q(email_domain=""),
+                name="trusted_flagger_identified",
+                violation_error_message=_(
+                    "Give a member account, an e-mail address or an e-mail domain."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class ReportDecision(models.Model):

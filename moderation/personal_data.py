@@ -38,6 +38,7 @@ from .models import (
     Sanction,
     Statement,
     Strike,
+    TrustedFlagger,
 )
 from .services import REPORT_WINDOW_SECONDS
 
@@ -72,7 +73,7 @@ class NoticeData:
 
     def erase(self, member):
         Notice.objects.filter(reporter=member).update(
-            reporter=None, explanation="", name="", email="", language=""
+            reporter=None, explanation="", name="", email="", language="", source_digest=""
         )
         # The member's report counter in the cache (services._quota_key): this window and the
         # one before, which lives a minute longer.
@@ -162,6 +163,28 @@ class ContentAccessLogData:
     def erase(self, member):
         ContentAccessLog.objects.filter(staff=member).update(staff=None)
         ContentAccessLog.objects.filter(author=member).update(author=None)
+
+
+@register(
+    TrustedFlagger, category=Category.NECESSARY, purpose="safety", basis=Basis.LEGITIMATE_INTEREST
+)
+class TrustedFlaggerData:
+    """A member account an organisation reports with as a trusted flagger (DSA Art. 22).
+    Erasing the account ends that; the staff member who added a flagger is unlinked."""
+
+    def export(self, member):
+        return [
+            {
+                "organisation": flagger.name,
+                "active": flagger.active,
+                "since": _iso(flagger.created_at),
+            }
+            for flagger in TrustedFlagger.objects.filter(member=member).order_by("pk")
+        ]
+
+    def erase(self, member):
+        TrustedFlagger.objects.filter(member=member).delete()
+        TrustedFlagger.objects.filter(added_by=member).update(added_by=None)
 
 
 register_no_personal_data(
@@ -390,4 +413,4 @@ def erase_visitor_notices(*, email: str) -> int:
         notices = Notice.objects.filter(reporter__isnull=True, email__iexact=email)
         # Their appeals (through the outcome mail's link) stay counted, without what they wrote.
         Appeal.objects.filter(notice__in=notices).update(explanation="", reasons="")
-        return notices.update(name="", email="", language="", explanation="")
+        return notices.update(name="", email="", language="", explanation="", source_digest="")

@@ -22,7 +22,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +36,7 @@ from members.services import (
 )
 from members.tokens import dumps_sealed, loads_sealed
 
-from . import registry
+from . import registry, urgent
 from .audit import record_action
 from .models import (
     EXPLANATION_MAX_LENGTH,
@@ -78,6 +78,8 @@ REPORT_WINDOW_SECONDS = 24 * 3600
 TERRITORIAL_SCOPE = ["NL", "BE"]
 APPEAL_TOKEN_SALT = "moderation.appeal"  # noqa: S105 (a signing salt)
 NOTICE_APPEAL_TOKEN_SALT = "moderation.appeal.notice"  # noqa: S105 (a signing salt)
+FLAGGER_CONFIRM_SALT = "moderation.notice.flagger"  # noqa: S105 (a signing salt)
+FLAGGER_CONFIRM_DAYS = 7
 
 # The decisions a moderator takes on a first-instance case.
 DISMISS = "dismiss"
@@ -318,69 +320,128 @@ def _reporter_is_deprioritised(reporter) -> bool:
     return ReporterStanding.objects.filter(member=reporter, deprioritised_at__isnull=False).exists()
 
 
-def _case_priority(category, reporter) -> int:
+def _case_priority(category, reporter, *, trusted=False) -> int:
     """The category's priority; a reporter whose reports are repeatedly unfounded has theirs
-    handled last, except urgent ones (a child's safety is never put at the back)."""
+    handled last, except urgent ones (a child's safety is never put at the back). A trusted
+    flagger's notice is handled first (DSA Art. 22): at least high."""
     priority = priority_for(category)
+    if trusted:
+        return min(priority, Priority.HIGH)
     if priority != Priority.URGENT and _reporter_is_deprioritised(reporter):
         return Priority.LOW
     return priority
 
 
-def _raise_priority(report: Report, category, reporter) -> None:
+def _raise_priority(report: Report, category, reporter, *, trusted=False) -> None:
     """A later notice can make a case more urgent, never less: a case a deprioritised
     reporter opened (LOW) gets its category's priority once someone else reports it too."""
-    wanted = _case_priority(category, reporter)
+    wanted = _case_priority(category, reporter, trusted=trusted)
     if wanted < report.priority:
         report.priority = wanted
         report.save(update_fields=["priority"])
 
 
-def _case_for(keys, *, category, reporter, member) -> tuple[Report, bool]:
+def _case_for(keys, *, category, reporter, member, trusted=False) -> tuple[Report, bool]:
     """The open first-instance case holding any of the items (its priority raised for this
     category when needed), or a new one about `member`; and whether it was joined. Inside the
     caller's transaction, with the member locked."""
     report = _open_case_for(keys)
     if report is not None:
-        _raise_priority(report, category, reporter)
+        _raise_priority(report, category, reporter, trusted=trusted)
         return report, True
     report = Report.objects.create(
         content_type=keys[0][0],
         reason=category,
-        priority=_case_priority(category, reporter),
+        priority=_case_priority(category, reporter, trusted=trusted),
         reported_member=member,
     )
     return report, False
 
 
-def _hide_urgent(report: Report, keys, author) -> None:
+def _stands_for_account(report: Report) -> bool:
+    """Whether the case holds content without a `hide` of its own (a profile, a message, a
+    profile text), so hiding it pending review means hiding the account."""
+    content_types = ContentType.objects.filter(
+        pk__in=report.items.values("content_type_id")
+    ).distinct()
+    return any(registry.entry_for_content_type(ct).hide is None for ct in content_types)
+
+
+def _hold_account(report: Report, author, *, why: str) -> None:
+    Sanction.objects.create(member=author, kind=Sanction.Kind.HIDDEN, report=report)
+    record_action(
+        staff=None, action="case.hidden_pending_review", report=report, detail=f"account: {why}"
+    )
+    if report.hidden_at is None:
+        report.hidden_at = timezone.now()
+        report.save(update_fields=["hidden_at"])
+    logger.info("report.hidden report=%s account=True", report.pk)
+
+
+def _holds_account(report: Report) -> bool:
+    return Sanction.objects.filter(
+        report=report, kind=Sanction.Kind.HIDDEN, ended_at__isnull=True
+    ).exists()
+
+
+def _hide_account_if_agreed(author, *, report: Report, by_moderator: bool) -> None:
+    """Hides the account pending review when a moderator opened this case, or else on each of
+    the member's open urgent cases that stand for the account and do not hold it yet, when
+    independent reporters or a trusted flagger agree (moderation.urgent). Otherwise those
+    cases wait, urgent, for a moderator."""
+    if by_moderator:
+        if _stands_for_account(report) and not _holds_account(report):
+            _hold_account(report, author, why="moderator")
+        return
+    holding = Sanction.objects.filter(
+        report=OuterRef("pk"), kind=Sanction.Kind.HIDDEN, ended_at__isnull=True
+    )
+    waiting = [
+        case
+        for case in Report.objects.filter(
+            reported_member=author,
+            status=Report.Status.OPEN,
+            appeal_of__isnull=True,
+            notices__reason__in=URGENT_CATEGORIES,
+        )
+        .exclude(Exists(holding))
+        .distinct()
+        .order_by("created_at", "pk")
+        if _stands_for_account(case)
+    ]
+    if not waiting:
+        return
+    why = urgent.account_hide_reason(author)
+    if not why:
+        logger.info("report.account_hide_waits report=%s", report.pk)
+        return
+    for case in waiting:
+        _hold_account(case, author, why=why)
+
+
+def _hide_urgent(report: Report, keys, author, *, by_moderator: bool = False) -> None:
     """Urgent cases: the item is hidden at once, pending review (through the registry's
-    `hide`); content without `hide` (a profile, an account) hides the whole account."""
-    hide_account = False
+    `hide`). Content without `hide` (a profile, a message, a profile text) stands for the
+    whole account, which is hidden only when a moderator opened the case, or independent
+    reporters or a trusted flagger agree (`_hide_account_if_agreed`). Inside the caller's
+    transaction, with the member locked."""
+    hid_item = False
     for content_type, object_id in keys:
         entry = registry.entry_for_content_type(content_type)
-        obj = entry.objects().filter(pk=object_id).first()
-        if obj is None:
+        if entry.hide is None:
             continue
-        if entry.hide is not None:
+        obj = entry.objects().filter(pk=object_id).first()
+        if obj is not None:
             # Also for items joining a case hidden before: `hide` is idempotent.
             entry.hide(obj)
-        else:
-            hide_account = True
-    if (
-        hide_account
-        and author is not None
-        and not Sanction.objects.filter(
-            report=report, kind=Sanction.Kind.HIDDEN, ended_at__isnull=True
-        ).exists()
-    ):
-        Sanction.objects.create(member=author, kind=Sanction.Kind.HIDDEN, report=report)
-    if report.hidden_at is not None:
-        return
-    report.hidden_at = timezone.now()
-    report.save(update_fields=["hidden_at"])
-    record_action(staff=None, action="case.hidden_pending_review", report=report)
-    logger.info("report.hidden report=%s account=%s", report.pk, hide_account)
+            hid_item = True
+    if hid_item and report.hidden_at is None:
+        report.hidden_at = timezone.now()
+        report.save(update_fields=["hidden_at"])
+        record_action(staff=None, action="case.hidden_pending_review", report=report)
+        logger.info("report.hidden report=%s account=False", report.pk)
+    if author is not None:
+        _hide_account_if_agreed(author, report=report, by_moderator=by_moderator)
 
 
 def _validate_notice(*, category, explanation, good_faith):
@@ -449,9 +510,16 @@ def submit_notice(
         ):
             raise _rate_limited()
     keys = _item_keys([item])
+    flagger = urgent.trusted_flagger_for(reporter=reporter, email=email)
     with transaction.atomic():
         _lock_member(author)
-        report, joined = _case_for(keys, category=category, reporter=reporter, member=author)
+        report, joined = _case_for(
+            keys,
+            category=category,
+            reporter=reporter,
+            member=author,
+            trusted=flagger is not None,
+        )
         _add_items(report, keys)
         if reporter is not None and report.notices.filter(reporter=reporter).exists():
             raise AlreadyReported()
@@ -464,6 +532,8 @@ def submit_notice(
             reason=category,
             explanation=explanation,
             good_faith=True,
+            source_digest=urgent.source_digest(rate_key),
+            trusted_flagger=flagger,
         )
         if category in URGENT_CATEGORIES:
             _hide_urgent(report, keys, author)
@@ -480,6 +550,50 @@ def submit_notice(
         joined,
     )
     return notice
+
+
+def flagger_confirm_token(*, notice: Notice) -> str:
+    """The link in the receipt of a notice from a trusted flagger's address: following it
+    proves the flagger holds that mailbox. It names the notice by its opaque reference."""
+    return signing.dumps(notice.public_id, salt=FLAGGER_CONFIRM_SALT)
+
+
+def read_flagger_confirm_token(token: str) -> Notice | None:
+    try:
+        reference = signing.loads(
+            token, salt=FLAGGER_CONFIRM_SALT, max_age=timedelta(days=FLAGGER_CONFIRM_DAYS)
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return (
+        Notice.objects.select_related("report", "trusted_flagger")
+        .filter(public_id=reference, reporter__isnull=True, trusted_flagger__isnull=False)
+        .exclude(email="")
+        .first()
+    )
+
+
+def confirm_flagger_notice(*, notice: Notice) -> bool:
+    """A trusted flagger known by its e-mail address confirms its notice: from now on the
+    notice counts as the flagger's, and an urgent one on an open case hides the account
+    pending review. Idempotent; returns whether this confirmed it."""
+    with transaction.atomic():
+        report = Report.objects.get(pk=notice.report_id)
+        _lock_member(report.reported_member)
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.trusted_flagger_id is None or notice.confirmed_at is not None:
+            return False
+        notice.confirmed_at = timezone.now()
+        notice.save(update_fields=["confirmed_at"])
+        record_action(staff=None, action="notice.confirmed_by_flagger", report=report)
+        if report.is_open and report.appeal_of_id is None and notice.reason in URGENT_CATEGORIES:
+            keys = [
+                (item.content_type, item.object_id)
+                for item in report.items.select_related("content_type")
+            ]
+            _hide_urgent(report, keys, report.reported_member)
+    logger.info("notice.confirmed_by_flagger report=%s notice=%s", report.pk, notice.pk)
+    return True
 
 
 def report_content(
@@ -500,9 +614,16 @@ def report_content(
             raise ValueError("every reported item must be the reported member's")
     _check_report_quota(reporter)
     keys = _item_keys(items)
+    flagger = urgent.trusted_flagger_for(reporter=reporter)
     with transaction.atomic():
         _lock_member(reported_member)
-        report, joined = _case_for(keys, category=reason, reporter=reporter, member=reported_member)
+        report, joined = _case_for(
+            keys,
+            category=reason,
+            reporter=reporter,
+            member=reported_member,
+            trusted=flagger is not None,
+        )
         added = _add_items(report, keys)
         if report.notices.filter(reporter=reporter).exists():
             if not added:
@@ -515,6 +636,7 @@ def report_content(
                 reason=reason,
                 explanation=explanation,
                 good_faith=True,
+                trusted_flagger=flagger,
             )
             _send_receipt(notice)
         if reason in URGENT_CATEGORIES:
@@ -590,6 +712,23 @@ def _load_items(report: Report) -> list[tuple[ReportedItem, registry.ContentEntr
         for item in group:
             loaded[item.pk] = objects.get(item.object_id)
     return [(item, entries[item.content_type_id], loaded[item.pk]) for item in items]
+
+
+def record_first_look(*, report: Report, staff, now=None) -> bool:
+    """The first time a moderator opens the case page (or decides it): the moment the urgent
+    queue's target is measured to. Later looks change nothing. Returns whether this was it."""
+    _require(staff, VIEW_PERMISSION)
+    now = now or timezone.now()
+    # One conditional update: two moderators opening the case at once record one moment.
+    first = bool(
+        Report.objects.filter(pk=report.pk, first_looked_at__isnull=True).update(
+            first_looked_at=now
+        )
+    )
+    if first:
+        report.first_looked_at = now
+        logger.info("report.first_look report=%s staff=%s", report.pk, staff.pk)
+    return first
 
 
 def reported_items_for_review(*, report: Report, staff) -> list[ItemForReview]:
@@ -691,7 +830,7 @@ def open_case(*, staff, item, category: str, note: str) -> Report:
         CaseNote.objects.create(report=report, author=staff, text=note[:2000])
         record_action(staff=staff, action="case.note_added", report=report)
         if category in URGENT_CATEGORIES:
-            _hide_urgent(report, keys, author)
+            _hide_urgent(report, keys, author, by_moderator=True)
     logger.info(
         "report.opened_by_staff report=%s staff=%s member=%s joined=%s",
         report.pk,
@@ -957,6 +1096,7 @@ def decide_case(
             raise DecisionRefused(
                 "is_appeal", _("This is an appeal: uphold or reverse the decision appealed.")
             )
+        record_first_look(report=report, staff=moderator)
         loaded = _load_items(report)
         chosen = []
         member = None
@@ -1503,6 +1643,7 @@ def decide_appeal(*, appeal: Appeal, moderator, reverse: bool, reasons: str) -> 
         appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
         if not case.is_open or appeal.outcome:
             raise DecisionRefused("already_decided", _("This appeal has already been decided."))
+        record_first_look(report=case, staff=moderator)
         decision = ReportDecision.objects.select_related("report").get(pk=appeal.decision_id)
         if decision.moderator_id is not None and decision.moderator_id == moderator.pk:
             raise DecisionRefused(
@@ -1650,6 +1791,17 @@ def _send_receipt(notice: Notice) -> None:
             # Lazy: rendered in the receiver's language (_queue), not the page's.
             "category_label": Category(notice.reason).label,
             "name": member.username if member is not None else notice.name,
+            "confirm_url": (
+                _site(
+                    reverse(
+                        "moderation:confirm_notice",
+                        args=[flagger_confirm_token(notice=notice)],
+                    )
+                )
+                if notice.trusted_flagger_id is not None and member is None
+                else ""
+            ),
+            "confirm_days": FLAGGER_CONFIRM_DAYS,
         },
         to=to,
         kind="moderation_notice_receipt",

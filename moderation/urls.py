@@ -10,6 +10,8 @@ urlpatterns = [
     # Reporting (DSA Art. 16): the public form, its receipt page, the form for one item.
     path("report/", views.public_notice, name="notice"),
     path("report/sent/", views.notice_sent, name="notice_sent"),
+    # A trusted flagger known by e-mail address confirms its notice (the receipt's link).
+    path("report/confirm/<str:token>/", views.confirm_notice, name="confirm_notice"),
     path("report/<str:token>/", views.report_item, name="report"),
     # Decisions about the member, and appeals (DSA Art. 17, 20).
     path("account/decisions/", views.my_decisions, name="my_decisions"),

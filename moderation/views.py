@@ -113,7 +113,9 @@ def _submit(request, form, item):
             name=data.get("name", ""),
             email=data.get("email", ""),
             language=translation.get_language() or "",
-            rate_key=client_ip(request) if visitor else "",
+            # Members' too: one person reporting logged in and again as a visitor from the
+            # same address is one reporter (moderation.urgent).
+            rate_key=client_ip(request),
         )
     except services.ReportRefused as refused:
         field = refused.field if refused.field in form.fields else None
@@ -187,6 +189,24 @@ def notice_sent(request):
             "mailed": sent["mailed"],
             "helpdesk_email": settings.HELPDESK_EMAIL,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_notice(request, token):
+    """A trusted flagger known by e-mail address confirms its notice through the link in the
+    receipt (a page with a button: mail scanners follow links, they do not press buttons)."""
+    notice = services.read_flagger_confirm_token(token)
+    if notice is None:
+        return render(request, "moderation/notice_confirm.html", {"invalid": True}, status=404)
+    confirmed = notice.confirmed_at is not None
+    if request.method == "POST" and not confirmed:
+        services.confirm_flagger_notice(notice=notice)
+        return redirect("moderation:confirm_notice", token=token)
+    return render(
+        request,
+        "moderation/notice_confirm.html",
+        {"reference": notice.public_id, "confirmed": confirmed, "invalid": False},
     )
 
 

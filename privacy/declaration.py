@@ -827,6 +827,14 @@ HOLDINGS = {
         change_url="moderation:my_decisions",
         change_label=_("See the decisions about you"),
     ),
+    "moderation.trustedflagger": Holding(
+        _(
+            "If you report for an organisation we trust as a flagger: that your account is "
+            "its account for reports."
+        ),
+        counted_by=("member",),
+        unit=ngettext_lazy("%(count)d organisation", "%(count)d organisations", "count"),
+    ),
     "moderation.casenote": Holding(
         _("Staff only: the private notes you wrote on cases."),
         counted_by=("author",),

@@ -388,6 +388,14 @@ EXPORT_DOCS = {
             "decided_at": _("When it was decided."),
         },
     },
+    "moderation.trustedflagger": {
+        "title": _("Organisations you report for as a trusted flagger"),
+        "fields": {
+            "organisation": _("The organisation."),
+            "active": _("Whether its reports are still trusted."),
+            "since": _("Since when your account reports for it."),
+        },
+    },
     "moderation.casenote": {
         "title": _("Your notes as a moderator"),
         "fields": {

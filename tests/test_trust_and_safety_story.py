@@ -4,9 +4,10 @@ story fails when any link of the chain breaks.
 
 A visitor without an account reports a photo; a member reports a message and a profile text; a
 moderator decides each from one queue with a statement of reasons that the member receives (in
-their language); the member appeals and a second moderator reverses it; a suspected-minor report
-hides the account at once; a selfie verification is granted and the selfie is gone; a spending
-limit stops a checkout; permissions included.
+their language); the member appeals and a second moderator reverses it; one suspected-minor
+report waits, urgent, for a moderator, and a second member's report hides the account at once;
+a selfie verification is granted and the selfie is gone; a spending limit stops a checkout;
+permissions included.
 
 Each test builds the state it needs with the step helpers below, which go through the same pages
 and assert on the way, so a test names the step that broke. Nobody grants moderators any
@@ -385,7 +386,7 @@ def test_4_the_member_appeals_and_a_second_moderator_reverses_it(cast):
     assert "Outcome: we reversed the decision." in decisions
 
 
-# --- Step 5: a suspected-minor report hides the account at once -------------------------------
+# --- Step 5: suspected-minor reports of two members hide the account at once ------------------
 
 
 def found_in_search(client) -> list[str]:
@@ -394,28 +395,41 @@ def found_in_search(client) -> list[str]:
     return [profile.member.username for profile in response.context["page"].object_list]
 
 
-def test_5_a_suspected_minor_report_hides_the_account_at_once(cast):
-    visitor_reports_photo(cast)  # an older case of normal priority
-    greta = client_of(cast.greta)
-    assert "frank" in found_in_search(greta)
-    assert greta.get(profile_url(cast.frank)).status_code == 200
-
-    alice = client_of(cast.alice, language="en")
-    report_link = href(page(alice.get(profile_url(cast.frank))), r"/report/[^/\"]+/")
-    response = alice.post(
+def report_as_minor(client, member_page: str):
+    report_link = href(page(client.get(member_page)), r"/report/[^/\"]+/")
+    response = client.post(
         report_link,
         {"reason": "minor", "explanation": "He says he is 15.", "good_faith": "on"},
     )
     assert response.status_code == 302
 
-    assert greta.get(profile_url(cast.frank)).status_code == 404
-    assert "frank" not in found_in_search(greta)
-    assert alice.get(profile_url(cast.frank)).status_code == 404
-    # The case waits in the queue as urgent, marked hidden pending review.
-    queue = client_of(cast.moderator, language="en").get(QUEUE)
+
+def test_5_suspected_minor_reports_of_two_members_hide_the_account_at_once(cast):
+    visitor_reports_photo(cast)  # an older case of normal priority
+    bob = client_of(cast.bob)
+    assert "frank" in found_in_search(bob)
+    assert bob.get(profile_url(cast.frank)).status_code == 200
+
+    # One member's report: urgent in the queue, but one person never hides an account.
+    report_as_minor(client_of(cast.alice, language="en"), profile_url(cast.frank))
+    assert bob.get(profile_url(cast.frank)).status_code == 200
+    moderator = client_of(cast.moderator, language="en")
+    queue = moderator.get(QUEUE)
     [case] = [c for c in queue_cases(queue) if c.reported_member_id == cast.frank.pk]
     assert queue_cases(queue)[0] == case, "urgent cases come first"
-    assert "hidden pending review" in page(queue)
+    assert case.hidden_at is None
+    assert 'id="urgent-waiting"' in page(moderator.get("/admin/"))
+
+    # A second, independent member reports him too: hidden at once, pending review.
+    greta = client_of(cast.greta, language="en")
+    report_as_minor(greta, profile_url(cast.frank))
+    assert bob.get(profile_url(cast.frank)).status_code == 404
+    assert "frank" not in found_in_search(bob)
+    assert greta.get(profile_url(cast.frank)).status_code == 404
+    # The case waits in the queue as urgent, marked hidden pending review.
+    queue = moderator.get(QUEUE)
+    assert queue_cases(queue)[0] == case
+    assert "Open, hidden pending review" in page(queue)
 
 
 # --- Step 6: a selfie verification is granted and the selfie is gone ---------------------------

@@ -65,9 +65,11 @@ def test_a_refused_decision_leaves_no_entry(alice, bob, moderator):
     assert not ModerationAction.objects.filter(staff=moderator).exists()
 
 
-def test_every_kind_of_action_is_in_the_log(alice, bob, moderator, second_moderator):
+def test_every_kind_of_action_is_in_the_log(alice, bob, carol, moderator, second_moderator):
     grant(moderator, "moderation.notify_police")
-    report, _message = reported_message(alice, bob, reason="threat")
+    report, message = reported_message(alice, bob, reason="threat")
+    # A second reporter agrees: the site hides the account pending review.
+    services.report_content(reporter=carol, items=[message], reason="threat", reported_member=bob)
     services.add_case_note(report=report, staff=moderator, text="Ernstig")
     services.mark_passed_to_police(report=report, staff=moderator)
     removal = decide(report, moderator, services.REMOVE)

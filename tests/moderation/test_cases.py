@@ -1,6 +1,7 @@
 """Notices become cases (issue 11, DSA Art. 16): reports of the same item join one case, the
-category sets the priority, urgent categories hide the account or the item at once, pending
-review, and a case can be marked as passed to the police."""
+category sets the priority, urgent categories hide the item at once and the account when
+independent reporters agree (tests/moderation/test_urgent_account_hiding.py), pending review,
+and a case can be marked as passed to the police."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -118,13 +119,17 @@ def test_a_later_urgent_report_raises_the_priority_never_lowers_it(alice, bob, c
 
 
 @pytest.mark.parametrize("category", ["minor", "threat"])
-def test_an_urgent_report_hides_the_account_at_once(alice, bob, carol, category):
-    """Suspected minor, threat: the account is hidden pending review (messages have no
-    `hide` of their own): gone from search, cannot write or be written to."""
+def test_urgent_reports_of_two_members_hide_the_account_at_once(alice, bob, carol, category):
+    """Suspected minor, threat, from two independent reporters: the account is hidden pending
+    review (messages have no `hide` of their own): gone from search, cannot write or be
+    written to. One reporter alone hides nothing (test_urgent_account_hiding)."""
     make_profile(bob)
     assert visible_profiles(carol).filter(member=bob).exists()
+    dora = MemberFactory(username="dora", email="dora@example.org")
 
-    report, _message = reported_message(alice, bob, reason=category)
+    report, message = reported_message(alice, bob, reason=category)
+    assert not sanctions.is_hidden(bob)
+    services.report_content(reporter=dora, items=[message], reason=category, reported_member=bob)
 
     report.refresh_from_db()
     assert report.hidden_at is not None
@@ -145,10 +150,12 @@ def test_an_urgent_report_hides_the_account_at_once(alice, bob, carol, category)
     assert actions(report=report) == ["case.hidden_pending_review"]
 
 
-def test_a_visitors_urgent_notice_hides_the_account_too(alice, bob):
+def test_a_visitors_urgent_notice_counts_as_a_reporter_too(alice, bob):
     message = send(bob, alice, "Ik ben 15")
+    services.report_content(reporter=alice, items=[message], reason="minor", reported_member=bob)
+    assert not sanctions.is_hidden(bob)
 
-    visitor_notice(message, category="minor", name="", email="")
+    visitor_notice(message, category="minor", name="", email="", rate_key="192.0.2.7")
 
     assert sanctions.is_hidden(bob)
 
@@ -178,7 +185,9 @@ def test_content_with_hide_is_hidden_itself_not_the_account(alice, bob, carol, m
 
 def test_dismissing_an_urgent_case_ends_the_hiding(alice, bob, carol, moderator):
     make_profile(bob)
-    report, _message = reported_message(alice, bob, reason="minor")
+    report, message = reported_message(alice, bob, reason="minor")
+    services.report_content(reporter=carol, items=[message], reason="minor", reported_member=bob)
+    assert sanctions.is_hidden(bob)
 
     decide(report, moderator, services.DISMISS)
 

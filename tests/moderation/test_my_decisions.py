@@ -343,8 +343,8 @@ def test_a_dutch_member_gets_the_statement_in_dutch(
 
 
 def test_a_member_whose_account_is_hidden_pending_review_reads_why(client, bob, bob_photo, alice):
-    """An urgent report (suspected minor) about the profile hides the account at once; the
-    member sees it on the page, without who reported."""
+    """Urgent reports (suspected minor) from two independent reporters about the profile
+    hide the account at once; the member sees it on the page, without who reported."""
     from profiles.models import Profile
 
     services.submit_notice(
@@ -353,6 +353,15 @@ def test_a_member_whose_account_is_hidden_pending_review_reads_why(client, bob, 
         explanation="Lijkt 15",
         good_faith=True,
         reporter=alice,
+    )
+    services.submit_notice(
+        item=Profile.objects.get(member=bob),
+        category="minor",
+        explanation="Zegt dat hij in de derde klas zit",
+        good_faith=True,
+        name="Vera Bezoeker",
+        email="vera@example.net",
+        rate_key="192.0.2.7",
     )
     client.force_login(bob)
 

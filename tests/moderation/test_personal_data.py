@@ -128,3 +128,44 @@ def test_a_case_still_opens_after_the_reported_member_is_erased(decided_case, bo
     assert response.status_code == 200
     assert "Geef me je pincode" not in response.content.decode()
     assert response.context["reported_member"] is None
+
+
+def test_a_trusted_flagger_account_is_exported_and_erased(alice, moderator):
+    """A member account registered as a trusted flagger's: in the member's export; erasing
+    the member ends it, and erasing the staff member who added one keeps the flagger."""
+    from moderation.models import TrustedFlagger
+
+    flagger = TrustedFlagger.objects.create(name="Meldpunt", member=alice, added_by=moderator)
+    other = TrustedFlagger.objects.create(
+        name="Offlimits", email_domain="offlimits.nl", added_by=moderator
+    )
+
+    (row,) = export(TrustedFlagger, alice)
+    assert row["organisation"] == "Meldpunt" and row["active"] is True
+    entry_for(TrustedFlagger).erase(moderator)
+    entry_for(TrustedFlagger).erase(alice)
+    entry_for(TrustedFlagger).erase(alice)  # idempotent
+
+    assert not TrustedFlagger.objects.filter(pk=flagger.pk).exists()
+    other.refresh_from_db()
+    assert other.added_by is None
+
+
+def test_erasing_a_reporter_also_clears_the_hash_of_their_address(alice, bob):
+    from profiles.models import Profile
+    from tests.factories import make_profile
+
+    make_profile(bob)
+    services.submit_notice(
+        item=Profile.objects.get(member=bob),
+        category="spam",
+        explanation="Reclame",
+        good_faith=True,
+        reporter=alice,
+        rate_key="192.0.2.1",
+    )
+    assert Notice.objects.get().source_digest
+
+    entry_for(Notice).erase(alice)
+
+    assert Notice.objects.get().source_digest == ""

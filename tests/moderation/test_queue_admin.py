@@ -136,7 +136,7 @@ def test_no_role_may_add_or_delete_moderation_records_or_read_the_logs():
 
 
 def test_queue_puts_open_urgent_cases_first_then_the_oldest(moderator_client, alice, bob):
-    """Open before decided; urgent before the rest (a threat hides the account at once);
+    """Open before decided; urgent before the rest;
     reporters handled last come last; the oldest first within a priority. The columns say the
     priority in words, how long each case waited, and mark appeals; no e-mail address."""
     old, _m = reported(alice, bob, "Een oud vervelend bericht", reason="harassment")
@@ -151,7 +151,6 @@ def test_queue_puts_open_urgent_cases_first_then_the_oldest(moderator_client, al
     Report.objects.filter(pk=done.pk).update(
         status="dismissed", decision="dismissed", created_at=timezone.now() - timedelta(days=30)
     )
-    # Last: a threat hides bob's account at once, so he sends nothing after it.
     urgent, _m = reported(alice, bob, "Ik weet waar je woont", reason="threat")
 
     response = moderator_client.get(QUEUE)
@@ -173,8 +172,15 @@ def test_queue_filters(moderator_client, moderator, alice, bob):
     Report.objects.filter(pk=scam.pk).update(created_at=timezone.now() - timedelta(days=2))
     old, _m = reported(alice, bob, "Heel oud bericht", reason="harassment")
     Report.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=4))
-    # Last: a threat hides bob's account at once, so he sends nothing after it.
-    threat, _m = reported(alice, bob, "Ik kom je halen", reason="threat")
+    # Last: two members report a threat, which hides bob's account at once, so he sends
+    # nothing after it.
+    threat, threat_message = reported(alice, bob, "Ik kom je halen", reason="threat")
+    services.report_content(
+        reporter=MemberFactory(username="dora"),
+        items=[threat_message],
+        reason="threat",
+        reported_member=bob,
+    )
     services.mark_passed_to_police(report=threat, staff=moderator)
     removal = services.decide_case(
         report=old, moderator=moderator, action="remove", statement=statement_input()
@@ -327,7 +333,13 @@ def test_case_page_shows_the_members_record_notes_and_history(
 
 
 def test_an_urgent_case_says_so_and_since_when_it_is_hidden(moderator_client, alice, bob):
-    report, _message = reported(alice, bob, "Ik weet waar je woont", reason="threat")
+    report, message = reported(alice, bob, "Ik weet waar je woont", reason="threat")
+    services.report_content(
+        reporter=MemberFactory(username="dora"),
+        items=[message],
+        reason="threat",
+        reported_member=bob,
+    )
 
     page = moderator_client.get(case_url(report)).content.decode()
 
