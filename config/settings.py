@@ -125,11 +125,20 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that serves from the process's memory while Redis is down
+            # (members.cache): pages, log-ins and rate limits keep working without it.
+            "BACKEND": "members.cache.ResilientRedisCache",
             "LOCATION": env("CACHE_URL", default=REDIS_URL),
             # Each pytest-xdist worker gets its own keys, so rate-limit tests do not collide.
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="site")
             + os.environ.get("PYTEST_XDIST_WORKER", ""),
+            "OPTIONS": {
+                # A Redis that hangs costs a page this long, not a worker timeout.
+                "socket_timeout": env.float("CACHE_REDIS_TIMEOUT_SECONDS", default=0.5),
+                "socket_connect_timeout": env.float("CACHE_REDIS_TIMEOUT_SECONDS", default=0.5),
+                # After a failure Redis is left alone this long (one timeout per interval).
+                "RETRY_SECONDS": env.float("CACHE_REDIS_RETRY_SECONDS", default=10.0),
+            },
         }
     }
 else:
