@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from members.enqueue import enqueue, enqueue_on_commit
 from members.models import Member
 from members.services import mail_language
 
@@ -232,7 +233,7 @@ def campaign_progress(campaign) -> dict:
 def _enqueue_run_campaigns() -> None:
     from .tasks import run_campaigns as task
 
-    task.delay()
+    enqueue(task)
 
 
 def _enqueue_batches(campaign_id: int, count: int) -> None:
@@ -240,7 +241,7 @@ def _enqueue_batches(campaign_id: int, count: int) -> None:
     from .tasks import send_campaign_batch
 
     for _number in range(count):
-        transaction.on_commit(lambda: send_campaign_batch.delay(campaign_id))
+        enqueue_on_commit(send_campaign_batch, campaign_id)
 
 
 # -- the beat job ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .enqueue import enqueue, enqueue_on_commit
 from .models import Member, OutgoingMail, UndeliverableAddress
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingM
     )
     from .tasks import send_outgoing_mail
 
-    transaction.on_commit(lambda: send_outgoing_mail.delay(mail.pk))
+    enqueue_on_commit(send_outgoing_mail, mail.pk)
     return mail
 
 
@@ -242,7 +243,7 @@ def sweep_outgoing_mail(*, now=None, limit: int = 500) -> int:
 
     ids = list(unsent_mail_due(now=now).values_list("pk", flat=True)[:limit])
     for mail_id in ids:
-        send_outgoing_mail.delay(mail_id)
+        enqueue(send_outgoing_mail, mail_id)
     return len(ids)
 
 
@@ -253,7 +254,7 @@ def resend_mail(*, mail: OutgoingMail) -> None:
     if mail.status == OutgoingMail.Status.SENT:
         return
     OutgoingMail.objects.filter(pk=mail.pk).update(status=OutgoingMail.Status.PENDING, attempts=0)
-    transaction.on_commit(lambda: send_outgoing_mail.delay(mail.pk))
+    enqueue_on_commit(send_outgoing_mail, mail.pk)
 
 
 def suspend_member(*, member: Member) -> None:

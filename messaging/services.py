@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members import quotas
+from members.enqueue import enqueue_on_commit
 from members.models import Member
 from members.services import has_confirmed_email
 from moderation import sanctions
@@ -347,7 +348,7 @@ def _deliver(message: Message, *, conversation: Conversation) -> None:
         last_message_at=message.created_at,
         unread_count=F("unread_count") + 1,
     )
-    transaction.on_commit(lambda: notify_new_message.delay(message.pk))
+    enqueue_on_commit(notify_new_message, message.pk)
 
 
 def release_held_message(*, message: Message) -> bool:
