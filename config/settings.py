@@ -169,7 +169,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "resend-unsent-mail": {
         "task": "members.tasks.sweep_outgoing_mail",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     # The first run after 08:00 Europe/Amsterdam sends the day's message summaries; the others
     # find nothing left to send (messaging.notifications.send_daily_digests).
@@ -242,8 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=40),
     },
 }
-# Mail rows not sent this long after they were written are picked up again by the sweep.
-OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS", default=300)
+# Mail rows not sent this long after they were written are picked up again by the sweep (every
+# minute), so a mail whose task was lost goes out within two minutes; after a failed attempt
+# the wait doubles (at most an hour).
+OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS", default=60)
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.Member"
