@@ -153,7 +153,7 @@ class OutgoingMail(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # When the sweep should send it if it is still unsent: shortly after it was written (its
     # own task should have sent it by then), later after each failed attempt.
-    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    due_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="outgoingmail",
             name="due_at",
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="due at"),
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="next attempt at"),
         ),
         migrations.AddIndex(
             model_name="outgoingmail",
