@@ -243,6 +243,20 @@ def test_reports_are_rate_limited_per_member(member_client, alice, bob, settings
     assert Report.objects.count() == 2
 
 
+@pytest.mark.rate_limits
+def test_a_report_refused_as_already_made_gives_its_quota_back(member_client, alice, bob, settings):
+    """The quota is taken first; a report that is then not stored does not use it up."""
+    settings.REPORTS_PER_DAY = 2
+    first, second = send(bob, alice, "Een"), send(bob, alice, "Twee")
+    data = {"reason": "spam", "good_faith": "on"}
+    assert member_client.post(report_message_url(first), data).status_code == 302
+    for _again in range(3):
+        member_client.post(report_message_url(first), data)  # already reported
+
+    assert member_client.post(report_message_url(second), data).status_code == 302
+    assert Notice.objects.filter(reporter=alice).count() == 2
+
+
 def test_a_conversation_without_messages_from_the_other_has_nothing_to_report(
     member_client, alice, bob
 ):
