@@ -7,7 +7,6 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
 from config.celery import app
@@ -45,11 +44,6 @@ def dead_broker():
     probe.close()
     with broker_at(f"redis://127.0.0.1:{port}/0"):
         yield
-
-
-@shared_task
-def _fails_on_purpose(number):
-    raise ValueError(f"task failure {number}")
 
 
 def a_mail():
@@ -103,6 +97,11 @@ def test_a_failure_is_logged_with_the_task_name_and_error_type_only(dead_broker,
 def test_eager_tasks_still_raise_their_own_errors(django_capture_on_commit_callbacks):
     """Tests (and `make run`) run tasks in-process: a task's failure is not swallowed."""
     assert app.conf.task_always_eager
+
+    @app.task(name="tests.fails_on_purpose", shared=False)
+    def _fails_on_purpose(number):
+        raise ValueError(f"task failure {number}")
+
     with (
         pytest.raises(ValueError, match="task failure 7"),
         django_capture_on_commit_callbacks(execute=True),
