@@ -3,7 +3,8 @@
 Everything the cache holds is either a copy of something in the database (the current privacy
 statement version) or a counter that limits (allauth's rate limits, members.quotas). Neither
 is worth a 500, so `ResilientRedisCache` answers every call from a per-process LocMemCache
-when Redis raises a connection or timeout error:
+when Redis raises a connection or timeout error, or says it cannot take writes (OOM under
+`noeviction`, MISCONF, READONLY):
 
 - short socket timeouts (CACHE_REDIS_TIMEOUT_SECONDS, a fraction of a second) so a Redis that
   hangs costs a page that long once, not a gunicorn timeout;
@@ -36,8 +37,30 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     import redis
 
     # ConnectionError covers a refused or reset connection and a Redis still loading its data
-    # (BusyLoadingError); TimeoutError a hanging one; OSError a socket error redis-py let through.
-    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+    # (BusyLoadingError); TimeoutError a hanging one; OSError a socket error redis-py let through;
+    # ResponseError only when it says Redis cannot take writes (see _cannot_serve).
+    return (
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+        redis.exceptions.ResponseError,
+        OSError,
+    )
+
+
+# Replies of a Redis that is up but refuses writes: full under `maxmemory-policy noeviction`
+# (docker-compose), failing to save its snapshot, or a read-only replica after a failover.
+UNAVAILABLE_REPLIES = ("OOM", "MISCONF", "READONLY")
+
+
+def _cannot_serve(error: BaseException) -> bool:
+    import redis
+
+    if not isinstance(error, redis.exceptions.ResponseError):
+        return True
+    if isinstance(error, redis.exceptions.OutOfMemoryError | redis.exceptions.ReadOnlyError):
+        return True
+    code = getattr(error, "status_code", None) or str(error).split(" ")[0]
+    return code in UNAVAILABLE_REPLIES
 
 
 class _Breaker:
@@ -95,6 +118,8 @@ class ResilientRedisCache(RedisCache):
             try:
                 return getattr(super(), name)(*args, **kwargs)
             except _redis_errors() as error:
+                if not _cannot_serve(error):
+                    raise
                 self._failed(error)
         return getattr(self.local, name)(*args, **kwargs)
 
@@ -145,6 +170,8 @@ class ResilientRedisCache(RedisCache):
             try:
                 return self._count_in_redis(key, window_seconds=window_seconds, delta=delta)
             except _redis_errors() as error:
+                if not _cannot_serve(error):
+                    raise
                 self._failed(error)
         return count_in_local_cache(self.local, key, window_seconds=window_seconds, delta=delta)
 

@@ -114,6 +114,43 @@ def test_the_site_cache_falls_back_and_recovers():
     assert cache.get("kept-in-redis") == "yes"
 
 
+@pytest.mark.parametrize(
+    ("reply", "falls_back"),
+    [
+        ("OOM command not allowed when used memory > 'maxmemory'.", True),
+        ("MISCONF Redis is configured to save RDB snapshots", True),
+        ("READONLY You can't write against a read only replica.", True),
+        ("WRONGTYPE Operation against a key holding the wrong kind of value", False),
+    ],
+)
+def test_a_full_redis_is_treated_as_down_but_a_wrong_command_is_not(reply, falls_back):
+    """docker-compose runs Redis with `maxmemory-policy noeviction`: full, it refuses writes."""
+    import redis
+    from redis._parsers.base import BaseParser
+
+    cache = caches["default"]
+
+    class Refusing:
+        def __getattr__(self, name):
+            def refuse(*args, **kwargs):
+                raise BaseParser.parse_error(reply)  # as redis-py reads the reply
+
+            return refuse
+
+    real = cache._cache
+    cache._cache = Refusing()
+    try:
+        if falls_back:
+            cache.set("k", 1, 60)
+            assert cache.get("k") == 1
+        else:
+            with pytest.raises(redis.exceptions.ResponseError):
+                cache.set("k", 1, 60)
+    finally:
+        cache._cache = real
+        forget_failures()
+
+
 def test_take_counts_first_and_refuses_over_the_limit():
     assert [quotas.take("q:one", 3, 60) for _ in range(5)] == [True, True, True, False, False]
     # Refused units were given back: the counter stays at the limit.
