@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.db import transaction
 
+from members.enqueue import enqueue_on_commit
 from privacy import cookies
 from privacy.registry import Basis, Category, register
 
@@ -191,9 +191,7 @@ def queue_check(*, request, member, event: str, reference: str = "") -> bool:
             return False
         event = PartnerCheck.Event(event)
         member_id = member.pk
-        transaction.on_commit(
-            lambda: check_partner_click.delay(member_id, str(event), reference, captured)
-        )
+        enqueue_on_commit(check_partner_click, member_id, str(event), reference, captured)
         return True
     except Exception:
         logger.exception("partners.queue_failed event=%s", event)

@@ -139,11 +139,20 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that serves from the process's memory while Redis is down
+            # (members.cache): pages, log-ins and rate limits keep working without it.
+            "BACKEND": "members.cache.ResilientRedisCache",
             "LOCATION": env("CACHE_URL", default=REDIS_URL),
             # Each pytest-xdist worker gets its own keys, so rate-limit tests do not collide.
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="site")
             + os.environ.get("PYTEST_XDIST_WORKER", ""),
+            "OPTIONS": {
+                # A Redis that hangs costs a page this long, not a worker timeout.
+                "socket_timeout": env.float("CACHE_REDIS_TIMEOUT_SECONDS", default=0.5),
+                "socket_connect_timeout": env.float("CACHE_REDIS_TIMEOUT_SECONDS", default=0.5),
+                # After a failure Redis is left alone this long (one timeout per interval).
+                "RETRY_SECONDS": env.float("CACHE_REDIS_RETRY_SECONDS", default=10.0),
+            },
         }
     }
 else:
@@ -159,6 +168,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that sends a task to a broker that is down gives up within about a second
+# (members.enqueue logs it; the work waits as a row for its sweep) instead of retrying for
+# seconds while the member waits.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
 # Beat keeps when each task last ran in PostgreSQL (django-celery-beat), so a deploy does not
 # restart the clock of the 6-hourly and daily tasks. CELERY_BEAT_SCHEDULE below stays the
@@ -173,7 +193,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resend-unsent-mail": {
         "task": "members.tasks.sweep_outgoing_mail",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     # The first run after 08:00 Europe/Amsterdam sends the day's message summaries; the others
     # find nothing left to send (messaging.notifications.send_daily_digests).
@@ -207,7 +227,7 @@ CELERY_BEAT_SCHEDULE = {
     # release claims past their lease, finish those with nothing left (mailings.sending).
     "campaigns": {
         "task": "mailings.tasks.run_campaigns",
-        "schedule": 60.0,
+        "schedule": 15.0,
     },
     # Suggestion mails: each opted-in member at most once per SUGGESTION_MAIL_INTERVAL_DAYS.
     "suggestion-mails": {
@@ -252,8 +272,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
     },
 }
-# Mail rows not sent this long after they were written are picked up again by the sweep.
-OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS", default=300)
+# Mail rows not sent this long after they were written are picked up again by the sweep (every
+# minute), so a mail whose task was lost goes out within two minutes; after a failed attempt
+# the wait doubles (at most an hour).
+OUTGOING_MAIL_RETRY_AFTER_SECONDS = env.int("OUTGOING_MAIL_RETRY_AFTER_SECONDS", default=60)
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.Member"
@@ -461,7 +483,9 @@ SUSPENSION_AT_LOGIN = "moderation.services.suspension_at_login"
 # gives them to another batch, and how many batches of one campaign run side by side.
 CAMPAIGN_MAILS_PER_MINUTE = env.int("CAMPAIGN_MAILS_PER_MINUTE", default=6000)
 CAMPAIGN_BATCH_SIZE = env.int("CAMPAIGN_BATCH_SIZE", default=200)
-CAMPAIGN_CLAIM_LEASE_SECONDS = env.int("CAMPAIGN_CLAIM_LEASE_SECONDS", default=300)
+# A batch renews its claim every quarter of the lease: a dead worker's rows go back to the
+# queue after 40 s, and the beat job (every 15 s) restarts the batches within a minute.
+CAMPAIGN_CLAIM_LEASE_SECONDS = env.int("CAMPAIGN_CLAIM_LEASE_SECONDS", default=40)
 CAMPAIGN_PARALLEL_BATCHES = env.int("CAMPAIGN_PARALLEL_BATCHES", default=2)
 # A campaign's audience shown to Marketing below this many members reads "fewer than N", and a
 # campaign to fewer is refused: audience counts must not single out one member.

@@ -2,7 +2,7 @@
 and a restart finishes what was left.
 
 The life of a campaign: staff schedule a draft (`schedule_campaign`); the beat job
-(`run_campaigns`, every minute) starts it once `send_at` has come by writing one Delivery row
+(`run_campaigns`, every 15 seconds) starts it once `send_at` has come by writing one Delivery row
 per member of the audience (one INSERT ... SELECT, unique per (campaign, member) in the
 database) and enqueueing CAMPAIGN_PARALLEL_BATCHES batch tasks. A batch (`send_batch`) claims up
 to CAMPAIGN_BATCH_SIZE queued rows in one statement, asks again who may still be mailed (an
@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from members.enqueue import enqueue, enqueue_on_commit
 from members.models import Member
 from members.services import mail_language
 
@@ -50,8 +51,21 @@ logger = logging.getLogger(__name__)
 
 # The campaign's status is asked again every this many mails of a batch (pause, cancel).
 STATUS_CHECK_EVERY = 50
-# Rows whose claim saw no sign of life for this long get another batch (run_campaigns).
-IDLE_SECONDS = 120
+# Rows whose claim saw no sign of life for this long get another batch (run_campaigns). A
+# working batch renews its claim every claim_renewal_seconds() and marks rows sent as it goes,
+# so 30 s of silence means its chain of batches died.
+IDLE_SECONDS = 30
+
+
+def claim_renewal_seconds() -> float:
+    """How often a batch renews the lease of the rows it holds, while sending and while it
+    waits for the throttle: a quarter of CAMPAIGN_CLAIM_LEASE_SECONDS, so a live batch never
+    loses its rows and a dead one's come back after the lease (40 s) plus a beat run (15 s)."""
+    return max(1.0, settings.CAMPAIGN_CLAIM_LEASE_SECONDS / 4)
+
+
+# The clock of the lease renewal (tests put in their own).
+renewal_clock = time.monotonic
 
 
 class CampaignError(Exception):
@@ -232,7 +246,7 @@ def campaign_progress(campaign) -> dict:
 def _enqueue_run_campaigns() -> None:
     from .tasks import run_campaigns as task
 
-    task.delay()
+    enqueue(task)
 
 
 def _enqueue_batches(campaign_id: int, count: int) -> None:
@@ -240,14 +254,14 @@ def _enqueue_batches(campaign_id: int, count: int) -> None:
     from .tasks import send_campaign_batch
 
     for _number in range(count):
-        transaction.on_commit(lambda: send_campaign_batch.delay(campaign_id))
+        enqueue_on_commit(send_campaign_batch, campaign_id)
 
 
 # -- the beat job ------------------------------------------------------------------------------
 
 
 def run_campaigns(now=None) -> dict:
-    """Every minute (beat): starts due campaigns, gives claims older than the lease back,
+    """Every 15 seconds (beat): starts due campaigns, gives claims older than the lease back,
     enqueues a batch for a sending campaign whose chain of batches died, and marks campaigns
     with nothing left as finished. Returns counts (for logs and tests)."""
     now = now or timezone.now()
@@ -517,9 +531,11 @@ class Throttle:
 
     CHUNK = 10
 
-    def __init__(self, per_minute: int, on_wait=None):
+    def __init__(self, per_minute: int, on_wait=None, max_sleep: float = 60.0):
         self.per_minute = per_minute
         self.on_wait = on_wait
+        # A batch sleeps in slices and renews its claim before each (on_wait).
+        self.max_sleep = max_sleep
         self.minute = None
         self.permits = 0
 
@@ -543,9 +559,13 @@ class Throttle:
             if granted > 0:
                 self.minute, self.permits = minute, granted - 1
                 return
-            if self.on_wait is not None:
-                self.on_wait()
-            sleep(max(0.05, (minute + 1) * 60 - now))
+            next_minute = (minute + 1) * 60
+            while True:
+                if self.on_wait is not None:
+                    self.on_wait()
+                sleep(max(0.05, min(next_minute - clock(), self.max_sleep)))
+                if clock() >= next_minute:
+                    break
 
 
 # -- sending -----------------------------------------------------------------------------------
@@ -692,16 +712,25 @@ class Batch:
         self.from_email = settings.DEFAULT_FROM_EMAIL
         self.check_now = False
         self.boundary = _boundary()
-        self.throttle = Throttle(settings.CAMPAIGN_MAILS_PER_MINUTE, on_wait=self._waiting)
+        self.renewal_every = claim_renewal_seconds()
+        self.renewed_at = renewal_clock()  # the rows were claimed just now
+        self.throttle = Throttle(
+            settings.CAMPAIGN_MAILS_PER_MINUTE, on_wait=self._waiting, max_sleep=self.renewal_every
+        )
 
     # -- helpers
 
-    def _waiting(self) -> None:
-        """Before the throttle sleeps: the lease of the rows held runs from now on, and the
-        campaign's status is asked again after the sleep."""
+    def _renew_claim(self) -> None:
+        """The lease of the rows this batch still holds runs from now on."""
         Delivery.objects.filter(
             campaign_id=self.campaign.pk, status=Delivery.Status.CLAIMED, claim=self.claim
         ).update(claimed_at=timezone.now())
+        self.renewed_at = renewal_clock()
+
+    def _waiting(self) -> None:
+        """Before each slice of a throttle sleep: the claim is renewed, and the campaign's
+        status is asked again after the sleep."""
+        self._renew_claim()
         self.check_now = True
 
     def _message(self, job: Job) -> tuple[EmailMultiAlternatives, str]:
@@ -732,6 +761,9 @@ class Batch:
         campaign gets the rest back in the queue, a cancelled one skips it."""
         if index and index % STATUS_CHECK_EVERY == 0 and self._stopped(index):
             return True
+        if renewal_clock() - self.renewed_at >= self.renewal_every:
+            # A slow mail server must not let the lease run out under a live batch.
+            self._renew_claim()
         self.throttle.take()
         return self.check_now and self._stopped(index)
 

@@ -7,7 +7,7 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def run_campaigns() -> None:
-    """On the beat schedule every minute: starts due campaigns, gives stale claims back,
+    """On the beat schedule every 15 seconds: starts due campaigns, gives stale claims back,
     restarts a broken chain of batches, marks finished campaigns."""
     from . import sending
 

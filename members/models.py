@@ -151,6 +151,9 @@ class OutgoingMail(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When the sweep should send it if it is still unsent: shortly after it was written (its
+    # own task should have sent it by then), later after each failed attempt.
+    due_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
@@ -158,7 +161,13 @@ class OutgoingMail(models.Model):
         verbose_name_plural = _("outgoing mail")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["status", "created_at"], name="outgoingmail_pending_idx"),
+            # The sweep's question every minute: unsent rows by due time (a small index, as
+            # sent rows, the bulk of the table, are not in it).
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending"),
+                name="outgoingmail_unsent_due_idx",
+            ),
             # Erasure finds a member's mail by address, case-insensitively.
             models.Index(Upper("to"), name="outgoingmail_to_upper_idx"),
         ]

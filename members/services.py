@@ -15,6 +15,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .enqueue import enqueue, enqueue_on_commit
 from .models import Member, OutgoingMail, UndeliverableAddress
 
 logger = logging.getLogger(__name__)
@@ -45,11 +46,20 @@ def queue_mail(*, message, kind: str, member: Member | None = None) -> OutgoingM
         body_text=message.body,
         body_html=html,
         headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+        due_at=timezone.now() + _retry_after(),
     )
     from .tasks import send_outgoing_mail
 
-    transaction.on_commit(lambda: send_outgoing_mail.delay(mail.pk))
+    enqueue_on_commit(send_outgoing_mail, mail.pk)
     return mail
+
+
+def _retry_after(attempts: int = 0) -> timedelta:
+    """How long an unsent mail waits for the sweep: OUTGOING_MAIL_RETRY_AFTER_SECONDS after it
+    was written or re-enqueued, doubling with each failed attempt (at most an hour), so a mail
+    server that is down for a while does not use up the attempts within minutes."""
+    seconds = settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS * 2 ** min(attempts, 10)
+    return timedelta(seconds=min(seconds, max(3600, settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS)))
 
 
 def _render_plain_text(name: str, context: dict) -> str:
@@ -205,6 +215,7 @@ def send_queued_mail(*, mail_id: int) -> bool:
         except Exception:
             OutgoingMail.objects.filter(pk=mail.pk).update(
                 attempts=mail.attempts + 1,
+                due_at=timezone.now() + _retry_after(mail.attempts),
                 status=(
                     OutgoingMail.Status.FAILED
                     if mail.attempts + 1 >= MAX_MAIL_ATTEMPTS
@@ -228,22 +239,29 @@ def send_queued_mail(*, mail_id: int) -> bool:
 
 
 def unsent_mail_due(*, now=None):
-    """Pending mail written longer ago than the retry delay: its task was lost or failed."""
+    """Pending mail whose due time has come: its task was lost or its last attempt failed
+    (the partial index outgoingmail_unsent_due_idx answers it)."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS)
     return OutgoingMail.objects.filter(
-        status=OutgoingMail.Status.PENDING, created_at__lte=cutoff
-    ).order_by("created_at")
+        status=OutgoingMail.Status.PENDING, due_at__lte=now
+    ).order_by("due_at")
 
 
 def sweep_outgoing_mail(*, now=None, limit: int = 500) -> int:
-    """Re-enqueues mail that should have gone out by now. Returns how many were enqueued."""
+    """Every minute (beat): re-enqueues mail that should have gone out by now, and gives each
+    another OUTGOING_MAIL_RETRY_AFTER_SECONDS before the next sweep enqueues it again (tasks
+    still waiting in a long queue are not piled up). Returns how many were enqueued."""
     from .tasks import send_outgoing_mail
 
+    now = now or timezone.now()
     ids = list(unsent_mail_due(now=now).values_list("pk", flat=True)[:limit])
-    for mail_id in ids:
-        send_outgoing_mail.delay(mail_id)
-    return len(ids)
+    enqueued = [mail_id for mail_id in ids if enqueue(send_outgoing_mail, mail_id)]
+    if enqueued:
+        OutgoingMail.objects.filter(
+            pk__in=enqueued, status=OutgoingMail.Status.PENDING, due_at__lte=now
+        ).update(due_at=now + _retry_after())
+        logger.info("mail.swept count=%s", len(enqueued))
+    return len(enqueued)
 
 
 def resend_mail(*, mail: OutgoingMail) -> None:
@@ -252,8 +270,10 @@ def resend_mail(*, mail: OutgoingMail) -> None:
 
     if mail.status == OutgoingMail.Status.SENT:
         return
-    OutgoingMail.objects.filter(pk=mail.pk).update(status=OutgoingMail.Status.PENDING, attempts=0)
-    transaction.on_commit(lambda: send_outgoing_mail.delay(mail.pk))
+    OutgoingMail.objects.filter(pk=mail.pk).update(
+        status=OutgoingMail.Status.PENDING, attempts=0, due_at=timezone.now() + _retry_after()
+    )
+    enqueue_on_commit(send_outgoing_mail, mail.pk)
 
 
 def suspend_member(*, member: Member) -> None:

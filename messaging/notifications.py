@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from members.enqueue import enqueue
 from members.models import Member
 from members.services import confirmed_address, mail_language, mailable_members, site_url
 from privacy import crypto
@@ -233,7 +234,7 @@ def sweep_lost_notifications(*, now=None, limit: int = SWEEP_LIMIT) -> int:
 
     ids = list(lost_notifications(now=now)[:limit])
     for message_id in ids:
-        task.delay(message_id)
+        enqueue(task, message_id)
     if ids:
         logger.info("messaging.notifications_swept count=%s", len(ids))
     return len(ids)

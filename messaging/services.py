@@ -12,13 +12,14 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.template.defaultfilters import date as date_format
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members import quotas
+from members.enqueue import enqueue_on_commit
 from members.models import Member
 from members.services import has_confirmed_email
 from moderation import sanctions
@@ -198,21 +199,24 @@ def check_text(text: str) -> str:
     return text
 
 
-def _consume_send_quota(sender) -> None:
-    """A fixed-window counter per member in the cache (R9.1: no flooding). Counted only for
-    messages that pass every other check."""
+def _consume_send_quota(sender) -> list[tuple[str, int, int]]:
+    """Fixed-window counters per member (R9.1: no flooding), taken atomically (members.quotas).
+    Counted only for messages that pass every other check; returns the windows taken, for
+    giving them back when the message is not stored after all."""
     if not settings.MESSAGE_RATE_LIMITS:
-        return
+        return []
     now = int(timezone.now().timestamp())
-    for limit, seconds in settings.MESSAGE_RATE_LIMITS:
-        key = f"msgrate:{sender.pk}:{seconds}:{now // seconds}"
-        cache.add(key, 0, timeout=seconds + 5)
-        if cache.incr(key) > limit:
-            logger.info("message.rate_limited member=%s window=%s", sender.pk, seconds)
-            raise SendRefused(
-                "rate_limited",
-                _("You are sending messages very quickly. Wait a moment and try again."),
-            )
+    windows = [
+        (f"msgrate:{sender.pk}:{seconds}:{now // seconds}", limit, seconds + 5)
+        for limit, seconds in settings.MESSAGE_RATE_LIMITS
+    ]
+    if not quotas.take_all(windows):
+        logger.info("message.rate_limited member=%s", sender.pk)
+        raise SendRefused(
+            "rate_limited",
+            _("You are sending messages very quickly. Wait a moment and try again."),
+        )
+    return windows
 
 
 def text_digest(text: str) -> str:
@@ -275,7 +279,17 @@ def send_message(*, sender, receiver, text: str) -> Message:
     Raises SendRefused (nothing charged) or InsufficientCredits (nothing stored)."""
     text = check_text(text)
     check_can_send(sender=sender, receiver=receiver)
-    _consume_send_quota(sender)
+    windows = _consume_send_quota(sender)
+    try:
+        message = _store_message(sender=sender, receiver=receiver, text=text)
+    except BaseException:
+        quotas.give_back_all(windows)
+        raise
+    logger.info("message.sent member=%s message=%s", sender.pk, message.pk)
+    return message
+
+
+def _store_message(*, sender, receiver, text: str) -> Message:
     digest = text_digest(text)
     with transaction.atomic():
         conversation = get_or_start_conversation(sender=sender, receiver=receiver)
@@ -316,7 +330,6 @@ def send_message(*, sender, receiver, text: str) -> Message:
             logger.info("message.held member=%s message=%s", sender.pk, message.pk)
         else:
             _deliver(message, conversation=conversation)
-    logger.info("message.sent member=%s message=%s", sender.pk, message.pk)
     return message
 
 
@@ -335,7 +348,7 @@ def _deliver(message: Message, *, conversation: Conversation) -> None:
         last_message_at=message.created_at,
         unread_count=F("unread_count") + 1,
     )
-    transaction.on_commit(lambda: notify_new_message.delay(message.pk))
+    enqueue_on_commit(notify_new_message, message.pk)
 
 
 def release_held_message(*, message: Message) -> bool:

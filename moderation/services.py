@@ -9,9 +9,11 @@ this module never imports a content app. Each function is one transaction and lo
 Mails are rendered in the receiver's language and queued with `members.services`.
 """
 
+import functools
 import hashlib
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +21,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -28,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from members import quotas
 from members.services import (
     queue_rendered_mail,
     reinstate_member,
@@ -258,19 +260,47 @@ def _rate_limited():
     )
 
 
-def _check_report_quota(reporter) -> None:
-    if (cache.get(_quota_key(reporter)) or 0) >= reports_per_day():
-        logger.info("report.rate_limited member=%s", reporter.pk)
+# The quota units a report or notice took, given back when it is not stored after all (the
+# member's own content, already reported, a failed transaction): see _quota_given_back_on_error.
+_quota_units_taken: ContextVar[list[str] | None] = ContextVar("quota_units_taken", default=None)
+QUOTA_KEY_SECONDS = REPORT_WINDOW_SECONDS + 60
+
+
+def _take_quota(key: str, limit: int) -> None:
+    """Counts the report first, atomically (members.quotas), and refuses it over the limit:
+    50 concurrent reports store exactly the limit."""
+    if not quotas.take(key, limit, QUOTA_KEY_SECONDS):
         raise _rate_limited()
+    taken = _quota_units_taken.get()
+    if taken is not None:
+        taken.append(key)
 
 
-def _count(key: str) -> None:
-    cache.add(key, 0, timeout=REPORT_WINDOW_SECONDS + 60)
-    cache.incr(key)
+def _check_report_quota(reporter) -> None:
+    try:
+        _take_quota(_quota_key(reporter), reports_per_day())
+    except ReportRefused:
+        logger.info("report.rate_limited member=%s", reporter.pk)
+        raise
 
 
-def _count_report(reporter) -> None:
-    _count(_quota_key(reporter))
+def _quota_given_back_on_error(function):
+    """A report or notice that raises after taking its quota unit gives the unit back."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        taken: list[str] = []
+        token = _quota_units_taken.set(taken)
+        try:
+            return function(*args, **kwargs)
+        except BaseException:
+            for key in taken:
+                quotas.give_back(key, QUOTA_KEY_SECONDS)
+            raise
+        finally:
+            _quota_units_taken.reset(token)
+
+    return wrapper
 
 
 def _lock_member(member) -> None:
@@ -464,6 +494,7 @@ def _validate_notice(*, category, explanation, good_faith):
     return explanation
 
 
+@_quota_given_back_on_error
 def submit_notice(
     *,
     item,
@@ -505,10 +536,8 @@ def submit_notice(
                 _("Explain why you think this content is illegal or against the rules."),
                 field="explanation",
             )
-        if rate_key and (cache.get(_address_quota_key(rate_key)) or 0) >= (
-            notices_per_day_per_address()
-        ):
-            raise _rate_limited()
+        if rate_key:
+            _take_quota(_address_quota_key(rate_key), notices_per_day_per_address())
     keys = _item_keys([item])
     flagger = urgent.trusted_flagger_for(reporter=reporter, email=email)
     with transaction.atomic():
@@ -538,10 +567,6 @@ def submit_notice(
         if category in URGENT_CATEGORIES:
             _hide_urgent(report, keys, author)
         _send_receipt(notice)
-    if reporter is not None:
-        _count_report(reporter)
-    elif rate_key:
-        _count(_address_quota_key(rate_key))
     logger.info(
         "report.received report=%s notice=%s member_reporter=%s joined=%s",
         report.pk,
@@ -596,6 +621,7 @@ def confirm_flagger_notice(*, notice: Notice) -> bool:
     return True
 
 
+@_quota_given_back_on_error
 def report_content(
     *, reporter, items, reason: str, explanation: str = "", reported_member, good_faith=True
 ) -> Report:
@@ -641,7 +667,6 @@ def report_content(
             _send_receipt(notice)
         if reason in URGENT_CATEGORIES:
             _hide_urgent(report, keys, reported_member)
-    _count_report(reporter)
     logger.info(
         "report.received report=%s reporter=%s member=%s items=%s joined=%s",
         report.pk,

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from members.adapter import reopen_deadline
+from members.enqueue import enqueue
 from members.models import Member, OutgoingMail
 from members.services import (
     end_all_sessions,
@@ -98,7 +99,7 @@ def close_account(*, member: Member, erase_immediately: bool, now: datetime | No
 def _enqueue_erasure(member_id: int) -> None:
     from .tasks import erase_member_task
 
-    erase_member_task.delay(member_id)
+    enqueue(erase_member_task, member_id)
 
 
 def _send_closing_mail(*, member: Member) -> None:

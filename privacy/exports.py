@@ -46,6 +46,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
+from members.enqueue import enqueue_on_commit
 from members.models import Member
 from members.services import mail_language
 
@@ -666,7 +667,7 @@ def request_export(*, member, by_staff: bool = False) -> DataExport:
         if available_at is not None:
             raise ExportTooSoon(available_at)
         export = DataExport.objects.create(member=member)
-        transaction.on_commit(lambda: build_data_export.delay(export.pk))
+        enqueue_on_commit(build_data_export, export.pk)
     logger.info("export.requested member=%s export=%s", member.pk, export.pk)
     return export
 
@@ -799,7 +800,7 @@ def sweep_exports() -> dict[str, int]:
     _fail_exhausted(stale)
     retried = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
     for export_id in retried:
-        transaction.on_commit(lambda export_id=export_id: build_data_export.delay(export_id))
+        enqueue_on_commit(build_data_export, export_id)
     orphans = delete_orphan_files(now=now)
     if expired or retried or orphans:
         logger.info("export.sweep expired=%s retried=%s orphans=%s", expired, len(retried), orphans)

@@ -14,11 +14,12 @@ import logging
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+from members import quotas
 
 from . import requests
 from .helpdesk_forms import ContactForm
@@ -160,10 +161,8 @@ def _consume_quota(*, ip: str, email: str) -> bool:
         for limit, seconds in limits.get(kind, []):
             key = f"contactrate:{kind}:{_digest(value)}:{seconds}:{now // seconds}"
             keys.append((key, limit, seconds))
-    if any((cache.get(key) or 0) >= limit for key, limit, _seconds in keys):
+    # Taken first, atomically (members.quotas): concurrent posts cannot all pass a full window.
+    if not quotas.take_all((key, limit, seconds + 5) for key, limit, seconds in keys):
         logger.info("privacy_request.rate_limited")
         return False
-    for key, _limit, seconds in keys:
-        cache.add(key, 0, timeout=seconds + 5)
-        cache.incr(key)
     return True

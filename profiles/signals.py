@@ -1,6 +1,6 @@
-from django.db import transaction
 from django.dispatch import receiver
 
+from members.enqueue import enqueue_on_commit
 from moderation.signals import blocked_terms_added
 from privacy.models import ConsentPurpose
 from privacy.services import consent_withdrawn
@@ -20,4 +20,4 @@ def recheck_shown_texts(sender, terms, **kwargs):
     """Issue 11: a new blocked term also finds the texts already on profiles."""
     from .tasks import recheck_profile_texts
 
-    transaction.on_commit(lambda: recheck_profile_texts.delay(list(terms)))
+    enqueue_on_commit(recheck_profile_texts, list(terms))

@@ -25,6 +25,11 @@ def clear_own_cache():
     whole database under the other pytest-xdist workers' feet."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
+        from members.cache import forget_failures
+
+        forget_failures()
+        if hasattr(backend, "local"):  # the per-process fallback of members.cache
+            backend.local.clear()
         client = backend._cache.get_client()
         for key in client.scan_iter(match=f"{backend.key_prefix}:*"):
             client.delete(key)

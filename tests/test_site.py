@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import override_settings
 
 from members.logging import scrub
@@ -64,7 +65,7 @@ def test_language_switch_is_remembered_for_a_member(client, member):
     assert '<html lang="en">' in client.get("/").content.decode()
 
 
-def test_healthz_reports_database_and_redis(client):
+def test_healthz_reports_database_cache_and_broker(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
@@ -72,16 +73,49 @@ def test_healthz_reports_database_and_redis(client):
     assert body["status"] == "ok"
     assert body["checks"]["database"] == "ok"
     if settings.REDIS_URL:
-        assert body["checks"]["redis"] == "ok"
+        assert body["checks"]["cache"] == "ok"
+    assert body["checks"]["broker"] == "in-process"  # tests run tasks eagerly
 
 
-def test_healthz_fails_when_redis_is_unreachable(client, settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+def test_healthz_says_degraded_but_up_when_the_cache_redis_is_down(client):
+    """Without Redis the site still serves members: 200 for the load balancer, and the JSON
+    says which part is down."""
+    dead = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=dead):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "cache": "down", "broker": "in-process"},
+    }
+
+
+def test_healthz_says_degraded_when_the_broker_is_down(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["broker"] == "down"
+
+
+def test_healthz_answers_503_only_when_the_database_is_down(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(self, sql, params=None):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
 
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["redis"] == "error"
+    assert response.json()["status"] == "down"
+    assert response.json()["checks"]["database"] == "down"
 
 
 def test_security_headers_and_csp(client):

@@ -794,8 +794,13 @@ def test_the_throttle_sends_no_more_than_the_limit_per_minute(sink, monkeypatch,
     monkeypatch.setattr(sending, "sleep", fake_sleep)
     sending.send_batch(campaign_id=campaign.pk)
 
-    # Three mails, a wait to the next minute, three more, a minute's wait, the last one.
-    assert slept == [(3, 50), (6, 60)]
+    # Three mails, a wait to the next minute, three more, a minute's wait, the last one; each
+    # wait in slices of at most a quarter of the lease, the claim renewed before each.
+    waits = Counter()
+    for mails, seconds in slept:
+        assert seconds <= settings.CAMPAIGN_CLAIM_LEASE_SECONDS / 4
+        waits[mails] += seconds
+    assert waits == {3: 50, 6: 60}
     assert len(sink.mails) == 7
 
 
@@ -905,4 +910,69 @@ def test_the_console_and_provider_backends_send_through_one_connection(staff, se
     assert all(
         re.fullmatch(r"<[0-9a-f]{32}@[^>]+>", d.message_id)
         for d in Delivery.objects.filter(campaign=campaign)
+    )
+
+
+# -- the lease: a dead batch's rows come back within a minute, a live batch keeps its own ------
+
+
+@pytest.mark.django_db
+def test_a_dead_batchs_rows_go_back_after_the_lease_and_restart_within_a_minute(settings, no_chain):
+    """A worker killed mid-batch: its claimed rows return to the queue once the lease (40 s)
+    has run out and the same beat run (every 15 s) starts the batches again: under 60 s."""
+    lease = settings.CAMPAIGN_CLAIM_LEASE_SECONDS
+    assert lease + settings.CELERY_BEAT_SCHEDULE["campaigns"]["schedule"] < 60
+    for n in range(3):
+        promo_member(username=f"lid{n}")
+    campaign = started(make_campaign())
+    claimed_at = timezone.now()
+    assert len(sending._claim_rows(campaign.pk, "dead-batch", 10, claimed_at)) == 3
+    no_chain.clear()
+
+    early = sending.run_campaigns(now=claimed_at + timedelta(seconds=lease - 1))
+    assert (early["released"], early["restarted"]) == (0, 0)
+    assert statuses(campaign) == {"claimed": 3}
+
+    late = sending.run_campaigns(now=claimed_at + timedelta(seconds=lease + 1))
+    assert (late["released"], late["restarted"]) == (3, 1)
+    assert statuses(campaign) == {"queued": 3}
+    assert no_chain == [settings.CAMPAIGN_PARALLEL_BATCHES]
+
+
+@pytest.mark.django_db
+def test_a_live_batch_renews_its_claim_over_smtp_and_keeps_its_rows(
+    sink, settings, monkeypatch, no_chain
+):
+    """A slow mail server: the batch has been at it longer than the lease, but it renews its
+    claim every quarter of the lease, so the beat job gives none of its rows away and every
+    mail goes out once, from this batch."""
+    members = [promo_member(username=f"lid{n}") for n in range(5)]
+    campaign = started(make_campaign())
+    fake = {"now": 0.0}
+    monkeypatch.setattr(sending, "renewal_clock", lambda: fake["now"])
+    build = sending.Batch._message
+    built, beat_runs = [], []
+
+    def message(self, job):
+        built.append(job)
+        if len(built) == 2:
+            # Longer than the lease since the rows were claimed or last renewed ...
+            Delivery.objects.filter(claim=self.claim).update(
+                claimed_at=timezone.now()
+                - timedelta(seconds=settings.CAMPAIGN_CLAIM_LEASE_SECONDS + 5)
+            )
+            # ... and a renewal interval on the batch's clock.
+            fake["now"] += sending.claim_renewal_seconds()
+        if len(built) == 3:
+            beat_runs.append(sending.run_campaigns())
+        return build(self, job)
+
+    monkeypatch.setattr(sending.Batch, "_message", message)
+
+    assert sending.send_batch(campaign_id=campaign.pk) == 5
+
+    assert beat_runs[0]["released"] == 0
+    assert statuses(campaign) == {"sent": 5}
+    assert Counter(rcpt for m in sink.mails for rcpt in m.to) == Counter(
+        {m.email: 1 for m in members}
     )

@@ -17,11 +17,16 @@ from members.services import queue_mail
 
 
 def reset_connection_pool():
-    """Drops broker connections made with the previous broker_url."""
+    """Drops broker connections made with the previous broker_url, and what Celery remembers
+    of the previous task_default_queue (its queue declarations and the task sender built from
+    them are cached at the first publish)."""
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    for cached in ("queues", "send_task_message", "default_exchange"):
+        app.amqp.__dict__.pop(cached, None)
+    app.amqp._rtable = None
     # Kombu's global producer pools would keep the closed pool for later tests' tasks.
     from kombu import pools
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -42,11 +43,8 @@ def test_sending_is_idempotent_and_forgets_the_body():
 def test_sweep_sends_mail_whose_task_was_lost(settings):
     """A mail row whose task never ran (Redis down, worker killed) goes out with the sweep."""
     lost = pending_mail()
-    OutgoingMail.objects.filter(pk=lost.pk).update(
-        created_at=timezone.now()
-        - timedelta(seconds=settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS + 1)
-    )
-    fresh = pending_mail(to="fresh@example.org")
+    OutgoingMail.objects.filter(pk=lost.pk).update(due_at=timezone.now() - timedelta(seconds=1))
+    fresh = pending_mail(to="fresh@example.org", due_at=timezone.now() + timedelta(seconds=60))
 
     enqueued = services.sweep_outgoing_mail()
 
@@ -54,6 +52,86 @@ def test_sweep_sends_mail_whose_task_was_lost(settings):
     assert [m.to for m in mail.outbox] == [["jan@example.org"]]
     fresh.refresh_from_db()
     assert fresh.status == OutgoingMail.Status.PENDING
+
+
+def test_a_lost_mail_goes_out_with_the_sweep_after_60_seconds_not_before(
+    django_capture_on_commit_callbacks,
+):
+    """The beat runs the sweep every minute and a mail is due 60 s after it was written: a
+    mail whose task was lost arrives within two minutes."""
+    from django.core.mail import EmailMultiAlternatives
+
+    assert settings.OUTGOING_MAIL_RETRY_AFTER_SECONDS == 60
+    assert settings.CELERY_BEAT_SCHEDULE["resend-unsent-mail"]["schedule"] == 60.0
+    written = timezone.now()
+    message = EmailMultiAlternatives("Hallo", "tekst", "site@example.org", ["jan@example.org"])
+    with django_capture_on_commit_callbacks(execute=False):  # the task is lost
+        row = services.queue_mail(message=message, kind="test")
+
+    assert services.sweep_outgoing_mail(now=written + timedelta(seconds=59)) == 0
+    assert mail.outbox == []
+    assert services.sweep_outgoing_mail(now=written + timedelta(seconds=61)) == 1
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.status == OutgoingMail.Status.SENT
+    assert services.sweep_outgoing_mail(now=written + timedelta(seconds=200)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_mail_the_sweep_enqueued_is_not_enqueued_again_at_the_next_run(monkeypatch):
+    """Its task may still wait in a long queue: the next sweeps leave it for a minute."""
+    from members import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.send_outgoing_mail, "apply_async", lambda args, kwargs: sent.append(args)
+    )
+    now = timezone.now()
+    pending_mail(due_at=now - timedelta(seconds=1))
+
+    assert services.sweep_outgoing_mail(now=now) == 1
+    assert services.sweep_outgoing_mail(now=now + timedelta(seconds=30)) == 0
+    assert services.sweep_outgoing_mail(now=now + timedelta(seconds=61)) == 1
+    assert len(sent) == 2
+
+
+def test_each_failed_attempt_waits_twice_as_long(settings):
+    settings.EMAIL_BACKEND = "tests.members.failing_backend.FailingBackend"
+    row = pending_mail()
+    waits = []
+    for _attempt in range(3):
+        before = timezone.now()
+        services.send_queued_mail(mail_id=row.pk)
+        row.refresh_from_db()
+        waits.append(round((row.due_at - before).total_seconds() / 10) * 10)
+
+    assert waits == [60, 120, 240]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_reads_the_partial_index_of_unsent_mail():
+    from django.db import connection
+
+    OutgoingMail.objects.bulk_create(
+        [
+            OutgoingMail(
+                kind="test",
+                to=f"m{number}@example.org",
+                from_email="site@example.org",
+                subject="s",
+                status=OutgoingMail.Status.SENT if number % 100 else OutgoingMail.Status.PENDING,
+            )
+            for number in range(3000)
+        ]
+    )
+    query = services.unsent_mail_due().values_list("pk", flat=True)[:500]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE members_outgoingmail")
+        sql, params = query.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "outgoingmail_unsent_due_idx" in plan, plan
 
 
 def test_failed_send_is_kept_for_a_retry(settings):

@@ -243,6 +243,20 @@ def test_reports_are_rate_limited_per_member(member_client, alice, bob, settings
     assert Report.objects.count() == 2
 
 
+@pytest.mark.rate_limits
+def test_a_report_refused_as_already_made_gives_its_quota_back(member_client, alice, bob, settings):
+    """The quota is taken first; a report that is then not stored does not use it up."""
+    settings.REPORTS_PER_DAY = 2
+    first, second = send(bob, alice, "Een"), send(bob, alice, "Twee")
+    data = {"reason": "spam", "good_faith": "on"}
+    assert member_client.post(report_message_url(first), data).status_code == 302
+    for _again in range(3):
+        member_client.post(report_message_url(first), data)  # already reported
+
+    assert member_client.post(report_message_url(second), data).status_code == 302
+    assert Notice.objects.filter(reporter=alice).count() == 2
+
+
 def test_a_conversation_without_messages_from_the_other_has_nothing_to_report(
     member_client, alice, bob
 ):
@@ -289,3 +303,29 @@ def test_the_report_form_speaks_the_visitors_language():
         dutch = str(ReportForm().fields["explanation"].help_text)
     assert english.startswith("Anything the moderator should know")
     assert dutch != english and "1000" in dutch
+
+
+@pytest.mark.rate_limits
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_reports_store_exactly_the_daily_limit(client, settings):
+    """The quota is taken before the report is stored (members.quotas): 50 posts at the same
+    moment store 20 reports (REPORTS_PER_DAY), not 22."""
+    from tests.concurrency import post_at_once
+
+    assert services.reports_per_day() == 20
+    settings.MESSAGE_RATE_LIMITS = []  # bob writes the 50 messages alice reports
+    alice = MemberFactory(username="alice", email="alice@example.org")
+    bob = MemberFactory(username="bob", email="bob@example.org")
+    give_credits(bob, 200)
+    messages = [send(bob, alice, f"Bericht {n}") for n in range(50)]
+    client.force_login(alice)
+
+    statuses = post_at_once(
+        50,
+        lambda n: (report_message_url(messages[n]), {"reason": "spam", "good_faith": "on"}, {}),
+        cookies=client.cookies,
+    )
+
+    assert Notice.objects.filter(reporter=alice).count() == 20
+    assert sorted(set(statuses)) == [302, 429]
+    assert statuses.count(302) == 20

@@ -358,3 +358,47 @@ def test_an_image_attachment_is_stored_without_its_metadata(
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "JPEG" and image.size == (40, 30)
     assert stored.size_bytes == len(data)
+
+
+@pytest.mark.rate_limits
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_messages_store_exactly_three_per_address():
+    """The windows are taken before the request is stored (members.quotas): 50 posts from one
+    e-mail address at the same moment, from 50 IP addresses, store 3, not 4."""
+    from tests.concurrency import post_at_once
+
+    from .helpdesk_helpers import form_data
+
+    statuses = post_at_once(
+        50,
+        lambda n: (reverse("privacy:contact"), form_data(), {"REMOTE_ADDR": f"10.9.0.{n + 1}"}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert PrivacyRequest.objects.count() == 3
+    assert statuses.count(302) == 3
+    assert statuses.count(429) == 47
+
+
+@pytest.mark.rate_limits
+def test_fifty_concurrent_quota_checks_let_exactly_three_through():
+    """The same race without the rest of the request around it (which staggers the threads):
+    50 checks at the same moment for one address, three pass."""
+    import threading
+
+    from privacy.helpdesk_views import _consume_quota
+
+    barrier = threading.Barrier(50)
+    passed = []
+
+    def one(number):
+        barrier.wait(timeout=30)
+        passed.append(_consume_quota(ip=f"10.8.0.{number}", email="visitor@example.net"))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert passed.count(True) == 3
