@@ -36,6 +36,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from members.enqueue import enqueue
 from moderation import sanctions
 from moderation.reasons import Category, PhotoRejectionReason
 from moderation.services import hold_for_review
@@ -287,14 +288,9 @@ def enqueue_processing(*, photo_id: int) -> bool:
     """Sends the processing task; a broker that is down loses nothing: the photo stays "being
     processed" and the sweep (`sweep_processing_photos`) sends it again. Returns whether it
     was sent."""
-    from .tasks import process_photo_task
+    from .tasks import process_photo_task  # the tasks module imports this one
 
-    try:
-        process_photo_task.delay(photo_id)
-    except Exception as error:  # noqa: BLE001 - any broker error: the row is the record
-        logger.warning("photo.enqueue_failed photo=%s error=%s", photo_id, type(error).__name__)
-        return False
-    return True
+    return enqueue(process_photo_task, photo_id)
 
 
 def process_photo(*, photo_id: int) -> str | None:

@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from members.enqueue import enqueue
 from moderation.audit import record_action
 from moderation.models import ContentAccessLog
 
@@ -272,16 +273,9 @@ def request_verification(*, member, gesture_code: str, upload) -> VerificationRe
 def enqueue_selfie_processing(*, request_id: int) -> bool:
     """Sends the processing task; with the broker down the request stays "being processed"
     and the sweep sends it again (as photos.enqueue_processing)."""
-    from .tasks import process_selfie_task
+    from .tasks import process_selfie_task  # the tasks module imports this one
 
-    try:
-        process_selfie_task.delay(request_id)
-    except Exception as error:  # noqa: BLE001 - any broker error: the row is the record
-        logger.warning(
-            "verification.enqueue_failed request=%s error=%s", request_id, type(error).__name__
-        )
-        return False
-    return True
+    return enqueue(process_selfie_task, request_id)
 
 
 def process_selfie(*, request_id: int) -> str | None:

@@ -790,16 +790,17 @@ def test_an_undecodable_selfie_fails_and_the_member_may_send_another(
     assert ask(candidate).is_pending
 
 
-def test_a_lost_selfie_task_is_sent_again_by_the_sweep(candidate, private_dir, monkeypatch):
-    from kombu.exceptions import OperationalError
+def test_a_lost_selfie_task_is_sent_again_by_the_sweep(candidate, private_dir):
+    import socket
 
     from profiles import tasks
+    from tests.members.test_enqueue import broker_at
 
-    def broker_down(*args, **kwargs):
-        raise OperationalError("connection refused")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(tasks.process_selfie_task, "delay", broker_down)
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    dead_port = probe.getsockname()[1]
+    probe.close()
+    with broker_at(f"redis://127.0.0.1:{dead_port}/0"):
         verification = ask(candidate)
     assert verification.status == VerificationRequest.Status.PROCESSING
 
