@@ -111,8 +111,10 @@ def test_no_photo_is_reviewable_when_it_cannot_join_the_queue(owner, monkeypatch
 
     monkeypatch.setattr(photo_services, "hold_for_review", broken)
 
-    photo = add(owner)
+    with pytest.raises(RuntimeError, match="queue down"):  # an eager task's error propagates
+        add(owner)
 
+    photo = Photo.objects.get(member=owner)
     assert photo.status == Photo.Status.PROCESSING and not photo.image.name
     folder = tmp_path / "private" / "photos"
     assert folder.is_dir()  # the files were written before the transaction...
