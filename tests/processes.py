@@ -6,13 +6,14 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = Path(sys.executable).parent  # the virtualenv running the tests
 
 # What pytest and pytest-django put in the environment, which the site's processes must not
 # see: they would run as tests (TESTING) or on another worker's database and cache.
@@ -85,27 +86,47 @@ class Process:
         code = self.popen.poll()
         assert code is None, f"{self.name} exited with {code}\n{self.tail()}"
 
-    def stop(self, timeout: float = 20) -> int:
-        """SIGTERM to the main process (which stops its own children, as in a container), then
-        the whole group is killed if anything is left: nothing outlives the test."""
+    def stop(self, timeout: float = 30) -> tuple[int, bool]:
+        """SIGTERM to the main process (which stops its own children, as in a container); then
+        whatever is left of the group is killed: nothing outlives the test. Returns the exit
+        code (-9 when it had to be killed) and whether processes were left behind."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=timeout)
         code = self.popen.poll()
+        leftover = code is None
+        if not leftover:  # the children get a moment to follow their parent out
+            deadline = time.monotonic() + 5
+            while self.group_alive() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            leftover = self.group_alive()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
         if code is None:
-            code = self.popen.wait(timeout=10)
-            return -9 if code == 0 else code
-        return code
+            self.popen.wait(timeout=10)
+            code = -9
+        return code, leftover
 
     def group_alive(self) -> bool:
-        try:
-            os.killpg(self.popen.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        """Whether a process of the group still runs (zombies, which an init that does not
+        reap would keep, do not count)."""
+        proc = Path("/proc")
+        if not proc.is_dir():
+            try:
+                os.killpg(self.popen.pid, 0)
+            except ProcessLookupError:
+                return False
+            return True
+        for stat in proc.glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            state, process_group = fields[0], int(fields[2])
+            if process_group == self.popen.pid and state not in ("Z", "X"):
+                return True
+        return False
 
 
 def wait_until(condition, *, timeout: float, interval: float = 0.2, what: str = "condition"):
