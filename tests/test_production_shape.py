@@ -89,8 +89,8 @@ class Machine:
             return self.database_url
         if parts.scheme in ("redis", "rediss"):
             return self.redis_url
-        if parts.scheme.startswith(("smtp", "submission")):
-            return f"smtp://127.0.0.1:{self.smtp_port}"
+        if parts.scheme.startswith(("smtp", "submission")):  # plain SMTP, no log-in
+            return urlunsplit(parts._replace(scheme="smtp", netloc=f"127.0.0.1:{self.smtp_port}"))
         if parts.scheme in ("http", "https") and parts.port == 8000:
             return urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.web_port}"))
         return value
@@ -117,6 +117,8 @@ class Machine:
             return f"127.0.0.1:{self.web_port}"
         if "://" in value:
             return self.url(value)
+        if value.startswith("unix:"):  # gunicorn's --bind unix:/run/gunicorn.sock
+            return "unix:" + self.path(value.removeprefix("unix:"))
         return self.path(value)
 
 
@@ -125,25 +127,32 @@ def command_of(service: dict, key: str = "command") -> list[str]:
     return shlex.split(value) if isinstance(value, str) else [str(part) for part in value]
 
 
+def environment_of(service: dict) -> dict[str, str]:
+    value = service.get("environment") or {}
+    if isinstance(value, list):  # ["NAME=value", ...]
+        value = dict(item.partition("=")[::2] for item in value)
+    return {name: "" if item is None else str(item) for name, item in value.items()}
+
+
 def compose_processes(machine: Machine, outer: dict[str, str]):
-    """The environment shared by web, worker and beat, and each one's command line."""
+    """Each of web, worker and beat: its environment (x-app-env and its own) and its command
+    line, for this machine."""
     compose = yaml.safe_load(COMPOSE_FILE.read_text())
-    environment = {}
-    for name, value in compose["x-app-env"].items():
-        value = interpolate("" if value is None else str(value), outer)
-        environment[name] = machine.path(machine.url(value)) if value else value
-    services = compose["services"]
-    commands = {}
+    processes = {}
     for name in ("web", "worker", "beat"):
-        service = services[name]
-        assert service.get("environment") == compose["x-app-env"], f"{name}: not x-app-env"
+        service = compose["services"][name]
+        environment = {}
+        for key, value in environment_of(service).items():
+            value = interpolate(value, outer)
+            environment[key] = machine.path(machine.url(value)) if value else value
         args = command_of(service, "entrypoint") + command_of(service)
-        commands[name] = [machine.argument(arg) for arg in args]
+        processes[name] = (environment, [machine.argument(arg) for arg in args])
     # gunicorn's command-line options win over a config file's: the site listens here, on the
     # loopback address only, wherever the file would have it listen.
-    if f"127.0.0.1:{machine.web_port}" not in " ".join(commands["web"]):
-        commands["web"] += ["--bind", f"127.0.0.1:{machine.web_port}"]
-    return environment, commands
+    web_args = processes["web"][1]
+    if f"127.0.0.1:{machine.web_port}" not in " ".join(web_args):
+        web_args += ["--bind", f"127.0.0.1:{machine.web_port}"]
+    return processes
 
 
 # -- the members' side: plain HTTP with a cookie jar and the forms' CSRF tokens ----------------
@@ -357,7 +366,7 @@ def production(transactional_db, tmp_path):
         "MOLLIE_API_KEY": "",
         "PAYMENTS_STAND_IN": "1",
     }
-    environment, commands = compose_processes(machine, outer)
+    compose = compose_processes(machine, outer)
     base = f"http://127.0.0.1:{machine.web_port}"
     this_machine = {
         # The image's own environment (Dockerfile ENV), for this machine.
@@ -373,16 +382,18 @@ def production(transactional_db, tmp_path):
         "SITE_URL": base,
         "CACHE_KEY_PREFIX": f"prodshape{tmp_path.name}",
     }
-    env = clean_env(**{**environment, **this_machine})
-    assert env["DEBUG"] == "0" and env["EMAIL_URL"].startswith("smtp://127.0.0.1:")
+    env = {name: clean_env(**{**compose[name][0], **this_machine}) for name in compose}
+    for name, variables in env.items():
+        assert variables["DEBUG"] == "0", f"{name} does not run with DEBUG=0"
+        assert variables["EMAIL_URL"].startswith(f"smtp://127.0.0.1:{smtp.port}"), name
 
     # The image build's step: static files with the manifest storage, for WhiteNoise.
-    run(["python", "manage.py", "collectstatic", "--noinput"], env=env, timeout=180)
+    run(["python", "manage.py", "collectstatic", "--noinput"], env=env["web"], timeout=180)
 
     processes: list[Process] = []
     try:
         for name in ("web", "worker", "beat"):
-            processes.append(Process(name, commands[name], env=env, log_dir=tmp_path))
+            processes.append(Process(name, compose[name][1], env=env[name], log_dir=tmp_path))
         web, worker, beat = processes
         wait_for_http(f"{base}/healthz", timeout=STARTUP_SECONDS, process=web)
         for process, ready in ((worker, " ready."), (beat, "beat: Starting")):
