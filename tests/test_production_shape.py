@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import yaml
@@ -197,9 +197,12 @@ class Forms(HTMLParser):
                 form["fields"][name] = [attrs.get("value") or ""]
         elif tag == "select" and name:
             form["names"].add(name)
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attrs:
-            form["fields"].setdefault(self._select, []).append(attrs.get("value", ""))
+            self._select = {"name": name, "first": None, "multiple": "multiple" in attrs}
+        elif tag == "option" and self._select:
+            if self._select["first"] is None:
+                self._select["first"] = attrs.get("value", "")
+            if "selected" in attrs:
+                form["fields"].setdefault(self._select["name"], []).append(attrs.get("value", ""))
         elif tag == "textarea" and name:
             form["names"].add(name)
             self._textarea = name
@@ -212,8 +215,16 @@ class Forms(HTMLParser):
             self.forms[-1]["fields"][self._textarea][0] += data
 
     def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
+        if tag == "select" and self._select:
+            select, self._select = self._select, None
+            fields = self.forms[-1]["fields"]
+            # A single choice with none selected sends its first option, as browsers do.
+            if (
+                select["name"] not in fields
+                and not select["multiple"]
+                and select["first"] is not None
+            ):
+                fields[select["name"]] = [select["first"]]
         elif tag == "textarea":
             self._textarea = None
 
@@ -329,17 +340,11 @@ def production(transactional_db, tmp_path):
     import redis
 
     db = connection.settings_dict
-    database_url = urlunsplit(
-        (
-            "postgres",
-            f"{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-            if db["PASSWORD"]
-            else f"{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}",
-            f"/{db['NAME']}",
-            "",
-            "",
-        )
-    )
+    credentials = quote(db["USER"], safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    address = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    database_url = f"postgres://{credentials}@{address}/{db['NAME']}"
     redis_parts = urlsplit(settings.REDIS_URL or "redis://127.0.0.1:6379/0")
     redis_url = urlunsplit(redis_parts._replace(path=f"/{REDIS_DB}"))
     redis.Redis.from_url(redis_url).flushdb()
@@ -347,7 +352,24 @@ def production(transactional_db, tmp_path):
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
+    processes: list[Process] = []
+    try:
+        yield from start_production(smtp, inbox, redis_url, database_url, tmp_path, processes)
+    finally:
+        stopped = {process.name: process.stop() for process in processes}
+        smtp.stop()
+        redis.Redis.from_url(redis_url).flushdb()
+    # A clean stop is part of the shape (checked after the test's own assertions).
+    for process in processes:
+        code, leftover = stopped[process.name]
+        assert code == 0, f"{process.name} exited with {code} on SIGTERM\n{process.tail()}"
+        assert not leftover, f"{process.name} left processes behind after SIGTERM"
+        assert "Traceback" not in process.output, process.tail(80)
 
+
+def start_production(smtp, inbox, redis_url, database_url, tmp_path, processes):
+    """Collects the static files and starts web, worker and beat (appended to `processes` as
+    they start, so the caller stops whatever did); yields once they all answer."""
     var_dir = tmp_path / "var"
     (var_dir / "media").mkdir(parents=True)
     (var_dir / "home").mkdir()
@@ -390,29 +412,17 @@ def production(transactional_db, tmp_path):
     # The image build's step: static files with the manifest storage, for WhiteNoise.
     run(["python", "manage.py", "collectstatic", "--noinput"], env=env["web"], timeout=180)
 
-    processes: list[Process] = []
-    try:
-        for name in ("web", "worker", "beat"):
-            processes.append(Process(name, compose[name][1], env=env[name], log_dir=tmp_path))
-        web, worker, beat = processes
-        wait_for_http(f"{base}/healthz", timeout=STARTUP_SECONDS, process=web)
-        for process, ready in ((worker, " ready."), (beat, "beat: Starting")):
-            wait_until(
-                lambda p=process, r=ready: p.assert_running() or r in p.output,
-                timeout=STARTUP_SECONDS,
-                what=f"{process.name} to start",
-            )
-        yield {"base": base, "inbox": inbox, "processes": processes}
-    finally:
-        stopped = {process.name: process.stop() for process in processes}
-        smtp.stop()
-        redis.Redis.from_url(redis_url).flushdb()
-    # Only after a test that passed so far: a clean stop is part of the shape.
-    for process in processes:
-        code, leftover = stopped[process.name]
-        assert code == 0, f"{process.name} exited with {code} on SIGTERM\n{process.tail()}"
-        assert not leftover, f"{process.name} left processes behind after SIGTERM"
-        assert "Traceback" not in process.output, process.tail(80)
+    for name in ("web", "worker", "beat"):
+        processes.append(Process(name, compose[name][1], env=env[name], log_dir=tmp_path))
+    web, worker, beat = processes
+    wait_for_http(f"{base}/healthz", timeout=STARTUP_SECONDS, process=web)
+    for process, ready in ((worker, " ready."), (beat, "beat: Starting")):
+        wait_until(
+            lambda p=process, r=ready: p.assert_running() or r in p.output,
+            timeout=STARTUP_SECONDS,
+            what=f"{process.name} to start",
+        )
+    yield {"base": base, "inbox": inbox, "processes": processes}
 
 
 def receiver():
