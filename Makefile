@@ -7,7 +7,7 @@ export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/datingsite
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install migrate lint messages bench e2e clean
+.PHONY: run test install migrate lint messages bench e2e browser clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,28 @@ run: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py seed_demo --members 500
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The browser tests need Debian's chromium (never a downloaded one): installed when missing
+# and run as root (as .ci/run does), else make stops with the command to run. They never skip.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+				&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		fi; \
+	fi; \
+	if [ ! -x $(CHROMIUM) ]; then \
+		echo "The browser tests (tests/e2e) need $(CHROMIUM). Install it: sudo apt-get install chromium" >&2; \
+		exit 1; \
+	fi
+
 # The whole suite on PostgreSQL (and Redis), as CI runs it.
-test: $(STAMP)
+test: $(STAMP) browser
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
 		$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-e2e: $(STAMP)
+e2e: $(STAMP) browser
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(BIN)/pytest tests/e2e
 
 lint: $(STAMP)

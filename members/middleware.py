@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -112,6 +112,33 @@ class SiteLanguageMiddleware:
         return response
 
 
+def serves_a_file(view):
+    """Marks a view that answers with a file (a photo, a thumbnail), not a page: fetching one is
+    no sign of activity, and a page of twelve thumbnails must not write the member's session
+    and member rows twelve times at once (on SQLite that locked the database)."""
+    view.serves_a_file = True
+    return view
+
+
+def is_file_request(request) -> bool:
+    """A static file or a view marked with `serves_a_file` (resolved once per request)."""
+    cached = getattr(request, "_is_file_request", None)
+    if cached is not None:
+        return cached
+    path = request.path_info
+    if path.startswith((settings.STATIC_URL, "/media/")):
+        answer = True
+    else:
+        try:
+            match = resolve(path, getattr(request, "urlconf", None))
+        except Resolver404:
+            answer = False
+        else:
+            answer = getattr(match.func, "serves_a_file", False)
+    request._is_file_request = answer
+    return answer
+
+
 LAST_ACTIVE_RESOLUTION = timedelta(minutes=5)
 
 
@@ -124,7 +151,7 @@ class LastActiveMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and not is_file_request(request):
             now = timezone.now()
             if user.last_active_at is None or now - user.last_active_at > LAST_ACTIVE_RESOLUTION:
                 get_user_model().objects.filter(pk=user.pk).filter(
@@ -137,10 +164,13 @@ class LastActiveMiddleware:
 
 class PageViewSessionsMiddleware(UserSessionsMiddleware):
     """allauth's session tracking (the member's list of devices with "last seen"), recorded on
-    page views only: the background refreshes of open pages (htmx GETs every few seconds) would
-    otherwise write the session row several times a minute per open tab."""
+    page views only: the background refreshes of open pages (htmx GETs every few seconds) and
+    the photos and files a page loads would otherwise write the session row several times a
+    minute per open tab, and once per thumbnail."""
 
     def __call__(self, request):
-        if request.method == "GET" and request.headers.get("HX-Request") == "true":
+        if request.method == "GET" and (
+            request.headers.get("HX-Request") == "true" or is_file_request(request)
+        ):
             return self.get_response(request)
         return super().__call__(request)

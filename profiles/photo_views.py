@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from members.middleware import serves_a_file
 from moderation.reasons import PhotoRejectionReason
 
 from . import photos as photo_services
@@ -168,6 +169,7 @@ def delete_photo(request, public_id):
     return redirect("profiles:photos")
 
 
+@serves_a_file
 @require_GET
 def serve_photo(request, public_id, size):
     """A photo file, after checking that this visitor may see it, on every request. Anonymous

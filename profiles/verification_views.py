@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from members.middleware import serves_a_file
+
 from . import photos as photo_services
 from . import verification as services
 from .models import (
@@ -155,6 +157,7 @@ def withdraw_request(request):
     return redirect("profiles:verification")
 
 
+@serves_a_file
 @require_GET
 def serve_selfie(request, public_id):
     """A pending request's selfie, for staff with the review permission only (each opening

@@ -24,6 +24,18 @@ PASSWORD = "Een-lang-wachtwoord-2026"
 LANGUAGES = ["nl", "en"]
 
 
+def chromium_executable() -> str:
+    """Debian's chromium, or the test fails: the browser tests are part of the suite, and a
+    missing browser must never let `make test` pass while skipping them."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"The browser tests need Debian's chromium at {CHROMIUM}, which is missing. "
+            "Install it with: sudo apt-get install chromium",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
 @pytest.fixture(scope="package")
 def browser():
     """One chromium for all of tests/e2e (when they run one after another, as pytest-django
@@ -35,13 +47,12 @@ def browser():
     set at import time it would leak into the rest of the session, where `manage.py check
     --deploy` in a subprocess rightly fails on it (async.E001). That is also why the scope is
     the package, not the session: other tests must not run with the loop still "running"."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
+    executable = chromium_executable()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                executable_path=executable, headless=True, args=CHROMIUM_ARGS
             )
             yield browser
             browser.close()
