@@ -4,6 +4,12 @@
 # see a database without its tables (see docker-compose.yml).
 set -eu
 
+# The directory for temporary uploads must exist before Django's checks run (files.E001); the
+# image makes it, but a volume or another path in FILE_UPLOAD_TEMP_DIR may not have it yet.
+if [ -n "${FILE_UPLOAD_TEMP_DIR:-}" ]; then
+    mkdir -p "$FILE_UPLOAD_TEMP_DIR"
+fi
+
 python manage.py migrate --noinput
 
 if [ "$#" -eq 0 ]; then
