@@ -57,6 +57,8 @@ class PhotoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("photo"))
     def thumbnail_preview(self, obj):
+        if not obj.image.name:  # being processed, or failed: no file to show yet
+            return obj.get_status_display()
         return format_html(
             '<img src="{}" width="80" height="80" alt="{}">',
             reverse("profiles:photo_file", args=[obj.public_id, "thumb"]),
@@ -65,6 +67,8 @@ class PhotoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("photo"))
     def full_preview(self, obj):
+        if not obj.image.name:
+            return obj.get_status_display()
         return format_html(
             '<a href="{0}"><img src="{0}" width="{1}" height="{2}" alt="{3}"></a>',
             reverse("profiles:photo_file", args=[obj.public_id, "full"]),

@@ -160,3 +160,19 @@ def test_places_and_interests_are_read_only_for_superusers(client):
     assert client.get("/admin/profiles/interest/").status_code == 200
     assert client.get("/admin/profiles/place/add/").status_code == 403
     assert client.get("/admin/profiles/interest/add/").status_code == 403
+
+
+def test_a_photo_without_a_file_yet_shows_its_status_not_a_broken_image(moderator_client, member):
+    """A photo being processed (or whose processing failed) has no file: the list and its page
+    say so in words instead of an image whose file view answers 404."""
+    services.add_photo(member=member, upload=images.upload(images.jpeg_bytes((120, 90))))
+    photo = Photo.objects.get(member=member)
+    assert photo.status == Photo.Status.PROCESSING and not photo.image.name
+    file_url = reverse("profiles:photo_file", args=[photo.public_id, "thumb"])
+
+    listing = moderator_client.get(QUEUE).content.decode()
+    detail = moderator_client.get(f"{QUEUE}{photo.pk}/change/").content.decode()
+
+    assert file_url not in listing and "Being processed" in listing
+    assert reverse("profiles:photo_file", args=[photo.public_id, "full"]) not in detail
+    assert "Being processed" in detail
