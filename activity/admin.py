@@ -5,17 +5,13 @@ period or the member's erasure."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from members.admin_mixins import ReadOnlyAdminMixin
+from members.admin_mixins import SuperuserLogAdminMixin
 
 from .models import FailedLogin
 
 
-def _superuser(request) -> bool:
-    return request.user.is_active and request.user.is_superuser
-
-
 @admin.register(FailedLogin)
-class FailedLoginAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FailedLoginAdmin(SuperuserLogAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "reason", "member", "ip_digest")
     list_display_links = ("created_at",)
     list_filter = ("reason", "created_at")
@@ -23,14 +19,3 @@ class FailedLoginAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("member__username", "=ip_digest")
     search_help_text = _("Search by the member's username or the hashed IP address.")
     list_select_related = ("member",)
-    list_per_page = 100
-    show_full_result_count = False
-    fields = list_display
-    readonly_fields = list_display
-    actions = None
-
-    def has_module_permission(self, request):
-        return _superuser(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _superuser(request)

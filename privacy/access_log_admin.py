@@ -5,17 +5,13 @@ erasure, privacy/personal_data.py). Views of the log itself are not logged."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from members.admin_mixins import ReadOnlyAdminMixin
+from members.admin_mixins import SuperuserLogAdminMixin
 
 from .models import StaffAccessLog
 
 
-def _superuser(request) -> bool:
-    return request.user.is_active and request.user.is_superuser
-
-
 @admin.register(StaffAccessLog)
-class StaffAccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StaffAccessLogAdmin(SuperuserLogAdminMixin, admin.ModelAdmin):
     access_log = False  # privacy.access_log: the log's own pages are not written to it
 
     list_display = ("viewed_at", "staff", "member", "what", "path")
@@ -25,14 +21,3 @@ class StaffAccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("member__username",)
     search_help_text = _("Search by the member's username.")
     list_select_related = ("staff", "member")
-    list_per_page = 100
-    show_full_result_count = False
-    fields = list_display
-    readonly_fields = list_display
-    actions = None
-
-    def has_module_permission(self, request):
-        return _superuser(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _superuser(request)
