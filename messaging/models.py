@@ -129,6 +129,9 @@ class Message(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DELIVERED
     )
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    # Set while an urgent report is reviewed (moderation's `hide`): both sides see a
+    # placeholder instead of the text, which is kept, so a dismissal shows it again.
+    hidden_at = models.DateTimeField(_("hidden pending review since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -143,7 +146,7 @@ class Message(models.Model):
 
     @property
     def is_visible(self) -> bool:
-        return self.status == self.Status.DELIVERED
+        return self.status == self.Status.DELIVERED and self.hidden_at is None
 
 
 class Notify(models.TextChoices):

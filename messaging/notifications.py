@@ -138,10 +138,15 @@ def notify_new_message(*, message_id: int) -> bool:
     Returns whether this call queued the mail."""
     message = (
         Message.objects.filter(pk=message_id)
-        .only("pk", "conversation_id", "sender_id", "status")
+        .only("pk", "conversation_id", "sender_id", "status", "hidden_at")
         .first()
     )
-    if message is None or message.status != Message.Status.DELIVERED or not message.sender_id:
+    if (
+        message is None
+        or message.status != Message.Status.DELIVERED
+        or message.hidden_at is not None
+        or not message.sender_id
+    ):
         return False
     side = (
         Participant.objects.filter(conversation_id=message.conversation_id)

@@ -46,11 +46,13 @@ def _side(request, conversation: Conversation) -> Participant:
 
 
 def _reportable(conversation: Conversation, side: Participant):
-    """The other member's delivered messages the reporter can see (newest first)."""
+    """The other member's delivered messages the reporter can see (newest first); one
+    hidden pending review is in a case already and its text is not shown."""
     return Message.objects.filter(
         conversation=conversation,
         sender_id=side.other_id,
         status=Message.Status.DELIVERED,
+        hidden_at__isnull=True,
         id__gt=side.cleared_up_to_message_id,
     ).order_by("-id")
 

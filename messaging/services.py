@@ -397,6 +397,20 @@ def remove_message(*, message: Message) -> None:
     logger.info("message.removed message=%s", message.pk)
 
 
+def hide_message(*, message: Message) -> None:
+    """Moderation's `hide` for an urgent report: the text stays stored but neither side sees
+    it (a placeholder instead) until the case is decided. Idempotent."""
+    Message.objects.filter(pk=message.pk, hidden_at__isnull=True).update(hidden_at=timezone.now())
+    logger.info("message.hidden message=%s", message.pk)
+
+
+def unhide_message(*, message: Message) -> None:
+    """Moderation's `unhide`: the case ended without removing the message, it reads as
+    before. A removed message stays removed (its text is gone). Idempotent."""
+    Message.objects.filter(pk=message.pk).update(hidden_at=None)
+    logger.info("message.unhidden message=%s", message.pk)
+
+
 def mark_read(*, member, conversation: Conversation, up_to_id: int | None = None) -> None:
     """Marks the member's side read up to `up_to_id` (default: the latest message)."""
     with transaction.atomic():

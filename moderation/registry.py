@@ -21,6 +21,9 @@ Contract for the callables (called inside the moderation service's transaction):
   idempotent. Content that is never held registers without it.
 - `hide(obj)` / `unhide(obj)` (optional): hide the item pending review of an urgent case, and
   show it again when the case is dismissed. Without them, urgent cases hide the whole account.
+- `stands_for_account` (optional, default: no `hide`): whether an urgent case on the item may
+  also hide the whole account when independent reporters agree (moderation.urgent). A
+  message or a profile text is hidden itself and still speaks for its writer; a photo does not.
 - `author(obj)` returns the id of the member whose content it is.
 - `kind` is a short stable slug ("message", "photo", "profile", "profile_text") used in URLs,
   filters and the Transparency Database's content type (`tdb_content_type`, e.g.
@@ -67,6 +70,7 @@ class ContentEntry:
     restore: Callable[[models.Model], object] | None = None
     hide: Callable[[models.Model], object] | None = None
     unhide: Callable[[models.Model], object] | None = None
+    stands_for_account: bool = True
     public_url: Callable[[models.Model], str] | None = None
     resolve_url: Callable[[str], models.Model | None] | None = None
 
@@ -101,6 +105,7 @@ def register_content(
     restore=None,
     hide=None,
     unhide=None,
+    stands_for_account: bool | None = None,
     public_url=None,
     resolve_url=None,
 ) -> ContentEntry:
@@ -133,6 +138,7 @@ def register_content(
         queryset=queryset,
         kind=kind,
         tdb_content_type=tdb_content_type,
+        stands_for_account=hide is None if stands_for_account is None else stands_for_account,
         **optional,
     )
     _entries[model] = entry

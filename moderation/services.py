@@ -389,12 +389,12 @@ def _case_for(keys, *, category, reporter, member, trusted=False) -> tuple[Repor
 
 
 def _stands_for_account(report: Report) -> bool:
-    """Whether the case holds content without a `hide` of its own (a profile, a message, a
-    profile text), so hiding it pending review means hiding the account."""
+    """Whether the case holds content that stands for its writer's account (a profile, a
+    message, a profile text; not a photo), so independent reporters may hide the account."""
     content_types = ContentType.objects.filter(
         pk__in=report.items.values("content_type_id")
     ).distinct()
-    return any(registry.entry_for_content_type(ct).hide is None for ct in content_types)
+    return any(registry.entry_for_content_type(ct).stands_for_account for ct in content_types)
 
 
 def _hold_account(report: Report, author, *, why: str) -> None:
@@ -450,11 +450,11 @@ def _hide_account_if_agreed(author, *, report: Report, by_moderator: bool) -> No
 
 
 def _hide_urgent(report: Report, keys, author, *, by_moderator: bool = False) -> None:
-    """Urgent cases: the item is hidden at once, pending review (through the registry's
-    `hide`). Content without `hide` (a profile, a message, a profile text) stands for the
-    whole account, which is hidden only when a moderator opened the case, or independent
-    reporters or a trusted flagger agree (`_hide_account_if_agreed`). Inside the caller's
-    transaction, with the member locked."""
+    """Urgent cases: the item is hidden at once, pending review, where its content app can
+    (the registry's `hide`: a photo, a message, a profile text). Content that stands for the
+    account (a profile, a message, a profile text) also hides the whole account, but only when
+    a moderator opened the case, or independent reporters or a trusted flagger agree
+    (`_hide_account_if_agreed`). Inside the caller's transaction, with the member locked."""
     hid_item = False
     for content_type, object_id in keys:
         entry = registry.entry_for_content_type(content_type)

@@ -1,9 +1,9 @@
 """Urgent notices without making moderation a weapon (DSA Art. 16, 22).
 
 An urgent notice (a suspected minor, a threat) hides the reported item at once where the
-content app can hide it (a photo). Content without a hide of its own (a profile, a message, a
-profile text) stands for the whole account, and one notice never hides an account: the case
-waits, urgent, for a moderator's first look (target MODERATION_URGENT_FIRST_LOOK_MINUTES).
+content app can hide it (a photo, a message, a profile text). A profile, a message or a
+profile text also stands for the whole account, and one notice never hides an account: the
+case waits, urgent, for a moderator's first look (target MODERATION_URGENT_FIRST_LOOK_MINUTES).
 The account is hidden at once, pending review, only when
 
 - at least MODERATION_ACCOUNT_HIDE_REPORTERS independent reporters sent urgent notices about

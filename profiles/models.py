@@ -519,6 +519,9 @@ class ProfileTextRevision(models.Model):
     kept_text_digest = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Set while an urgent report on an approved text is reviewed (`hide_text`): the text is
+    # off the profile, `kept_text_digest` says what the profile shows instead.
+    hidden_at = models.DateTimeField(_("hidden pending review since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("profile text")

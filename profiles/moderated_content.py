@@ -10,7 +10,8 @@ or hides it. Imported at start-up by `ModerationConfig.ready`.
   account (moderation's Sanction).
 - profile_text: a new or changed text the site's check held (profiles.profile_texts).
   Release approves it, remove rejects it (the approved text stays), restore approves it after
-  all.
+  all; hide/unhide take an approved text off the profile pending review of an urgent report
+  and put it back. It still stands for the account (independent reporters may hide that).
 
 Links: a photo's own address (/photos/<id>/full.jpg) and a profile page (/members/<id>/), as
 a path or a full URL on this site, lead back to the item (`resolve_url`), so a visitor's
@@ -168,13 +169,16 @@ def describe_profile_text(revision: ProfileTextRevision) -> Described:
     ]
     if checks:
         parts += ["", _("Checks that matched: %(checks)s") % {"checks": checks}]
+    status_label = str(revision.get_status_display())
+    if revision.hidden_at is not None:
+        status_label = _("%(status)s, hidden pending review") % {"status": status_label}
     return Described(
         text="\n".join(parts),
         author_id=revision.member_id,
         author_username=revision.member.username,
         created_at=revision.created_at,
         status=revision.status,
-        status_label=str(revision.get_status_display()),
+        status_label=status_label,
         held=revision.is_pending,
     )
 
@@ -218,6 +222,9 @@ register_content(
     remove=lambda revision: profile_texts.reject_text(revision=revision),
     restore=lambda revision: profile_texts.restore_text(revision=revision),
     release=lambda revision: profile_texts.approve_text(revision=revision),
+    hide=lambda revision: profile_texts.hide_text(revision=revision),
+    unhide=lambda revision: profile_texts.unhide_text(revision=revision),
+    stands_for_account=True,
     author=lambda revision: revision.member_id,
     queryset=lambda: ProfileTextRevision.objects.select_related("member__profile"),
 )

@@ -8,7 +8,9 @@ member sees it as pending on their own pages; others see only the approved text.
 
 Moderators can also take a profile's text down after a report (`take_down_profile_text`): the
 text is kept in a revision row, so a decision reversed on appeal brings it back
-(`restore_text`). A reversal never overwrites a text the member wrote since.
+(`restore_text`). A reversal never overwrites a text the member wrote since. An urgent report
+on an approved text takes it off the profile the same way pending review (`hide_text`), and
+`unhide_text` puts it back unless the member wrote another since.
 
 The functions that change state run inside the caller's transaction with the member's profile
 locked (`update_profile`) or take that lock themselves (moderation's callables), and log ids
@@ -166,7 +168,9 @@ def reject_text(*, revision: ProfileTextRevision) -> None:
         if revision.status == Status.PENDING:
             kept = shown
         elif revision.status == Status.APPROVED:
-            if shown == text_digest(revision.description, revision.free_tags):
+            if revision.hidden_at is not None and shown == revision.kept_text_digest:
+                kept = shown  # off the profile since `hide_text`: a reversal brings it back
+            elif shown == text_digest(revision.description, revision.free_tags):
                 profile.description = ""
                 profile.free_tags = []
                 profile.save(update_fields=["description", "free_tags", "updated_at"])
@@ -178,7 +182,8 @@ def reject_text(*, revision: ProfileTextRevision) -> None:
         revision.status = Status.REJECTED
         revision.kept_text_digest = kept
         revision.decided_at = timezone.now()
-        revision.save(update_fields=["status", "kept_text_digest", "decided_at"])
+        revision.hidden_at = None
+        revision.save(update_fields=["status", "kept_text_digest", "decided_at", "hidden_at"])
     logger.info("profile_text.rejected member=%s revision=%s", revision.member_id, revision.pk)
 
 
@@ -206,6 +211,45 @@ def restore_text(*, revision: ProfileTextRevision) -> None:
         revision.pk,
         unchanged_since,
     )
+
+
+def hide_text(*, revision: ProfileTextRevision) -> None:
+    """Moderation's `hide` for an urgent report: an approved text the profile shows is taken
+    off it pending review (a pending text is not shown to others anyway). Idempotent."""
+    with transaction.atomic():
+        profile = _locked_profile(revision.member_id)
+        revision.refresh_from_db()
+        if revision.status != Status.APPROVED or revision.hidden_at is not None:
+            return
+        if text_digest(profile.description, profile.free_tags) != text_digest(
+            revision.description, revision.free_tags
+        ):
+            return  # the profile shows another text now
+        profile.description = ""
+        profile.free_tags = []
+        profile.save(update_fields=["description", "free_tags", "updated_at"])
+        revision.hidden_at = timezone.now()
+        revision.kept_text_digest = text_digest("", [])
+        revision.save(update_fields=["hidden_at", "kept_text_digest"])
+    logger.info("profile_text.hidden member=%s revision=%s", revision.member_id, revision.pk)
+
+
+def unhide_text(*, revision: ProfileTextRevision) -> None:
+    """Moderation's `unhide`: the case ended without removing the text, it goes back on the
+    profile, unless the member has written another text since. Idempotent."""
+    with transaction.atomic():
+        profile = _locked_profile(revision.member_id)
+        revision.refresh_from_db()
+        if revision.hidden_at is None:
+            return
+        unchanged_since = (
+            text_digest(profile.description, profile.free_tags) == revision.kept_text_digest
+        )
+        if revision.status == Status.APPROVED and unchanged_since:
+            _publish(profile, revision)
+        revision.hidden_at = None
+        revision.save(update_fields=["hidden_at"])
+    logger.info("profile_text.unhidden member=%s revision=%s", revision.member_id, revision.pk)
 
 
 def take_down_profile_text(*, profile: Profile) -> ProfileTextRevision | None:

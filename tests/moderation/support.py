@@ -88,8 +88,9 @@ class Clock:
 
 
 def spy_on_message_entry(monkeypatch):
-    """Gives messages `hide`, `unhide` and `restore` for the test (the real entry has none, as
-    a removed message's text is wiped): the calls are recorded as (name, message id)."""
+    """Replaces messages' `hide` and `unhide` and gives them a `restore` for the test (the
+    real entry has none, as a removed message's text is wiped): the calls are recorded as
+    (name, message id)."""
     calls = []
     entry = registry.entry_for(Message)
     spy = dataclasses.replace(

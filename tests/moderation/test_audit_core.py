@@ -67,8 +67,9 @@ def test_a_refused_decision_leaves_no_entry(alice, bob, moderator):
 
 def test_every_kind_of_action_is_in_the_log(alice, bob, carol, moderator, second_moderator):
     grant(moderator, "moderation.notify_police")
+    # The first urgent report hides the message; a second reporter agrees: the site hides
+    # the account pending review too.
     report, message = reported_message(alice, bob, reason="threat")
-    # A second reporter agrees: the site hides the account pending review.
     services.report_content(reporter=carol, items=[message], reason="threat", reported_member=bob)
     services.add_case_note(report=report, staff=moderator, text="Ernstig")
     services.mark_passed_to_police(report=report, staff=moderator)
@@ -80,6 +81,7 @@ def test_every_kind_of_action_is_in_the_log(alice, bob, carol, moderator, second
         ModerationAction.objects.filter(report=report).order_by("created_at", "pk")
     )
     assert [entry.action for entry in services.case_history(report=report)] == [
+        "case.hidden_pending_review",
         "case.hidden_pending_review",
         "case.note_added",
         "case.passed_to_police",

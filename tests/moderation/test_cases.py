@@ -121,8 +121,8 @@ def test_a_later_urgent_report_raises_the_priority_never_lowers_it(alice, bob, c
 @pytest.mark.parametrize("category", ["minor", "threat"])
 def test_urgent_reports_of_two_members_hide_the_account_at_once(alice, bob, carol, category):
     """Suspected minor, threat, from two independent reporters: the account is hidden pending
-    review (messages have no `hide` of their own): gone from search, cannot write or be
-    written to. One reporter alone hides nothing (test_urgent_account_hiding)."""
+    review (a message stands for its sender's account): gone from search, cannot write or be
+    written to. One reporter alone hides only the message (test_urgent_item_hiding)."""
     make_profile(bob)
     assert visible_profiles(carol).filter(member=bob).exists()
     dora = MemberFactory(username="dora", email="dora@example.org")
@@ -147,7 +147,8 @@ def test_urgent_reports_of_two_members_hide_the_account_at_once(alice, bob, caro
     with pytest.raises(SendRefused) as receiving:
         check_can_send(sender=carol, receiver=bob)
     assert receiving.value.code == "unavailable"
-    assert actions(report=report) == ["case.hidden_pending_review"]
+    # The message at the first report, the account at the second.
+    assert actions(report=report) == ["case.hidden_pending_review"] * 2
 
 
 def test_a_visitors_urgent_notice_counts_as_a_reporter_too(alice, bob):

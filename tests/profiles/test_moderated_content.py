@@ -84,7 +84,9 @@ def test_kinds_and_transparency_database_content_types():
     assert registry.entry_for_kind("photo") is photo
     # An urgent report about a profile hides the whole account (a Sanction), not the profile.
     assert profile.hide is None and profile.unhide is None and profile.release is None
-    assert text.hide is None
+    # A reported profile text is hidden itself (and still stands for the account).
+    assert text.hide is not None and text.unhide is not None and text.stands_for_account
+    assert not photo.stands_for_account
 
 
 # --- Photos -------------------------------------------------------------------------------------
