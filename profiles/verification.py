@@ -19,6 +19,10 @@ every photo the moderator compared the selfie with is deleted or removed, it goe
 profile cannot be verified with one face and then show another. A photo restored on appeal
 brings it back. A moderator can also revoke it (`revoke_verification`), with a reason mailed to
 the member, who can then ask again (README, "Verified badge").
+
+At about 560 lines this module is kept whole for now: the request, its processing, the decision
+and the badge are one lifecycle over one model; the planned split of large modules (issue 19)
+puts processing and the badge in modules of their own.
 """
 
 import logging
